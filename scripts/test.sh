@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# `npm test`: sets up what it needs (services, modules), type-checks, runs the whole suite.
+# `npm run test:chaos`: the long fault and soak suites.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/ensure-services.sh
+bash scripts/install-deps.sh
+if [ "${1:-}" = "--chaos" ]; then
+  exec npx vitest run --config vitest.chaos.config.ts
+fi
+npx tsc -p tsconfig.json --noEmit
+exec npx vitest run "$@"

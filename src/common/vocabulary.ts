@@ -1,0 +1,22 @@
+/** Words every part shares: sources, the store, the planner and the API speak of these the same way. */
+
+export const ROLES = ['user', 'admin', 'superadmin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export type Entity = 'tenant' | 'domain' | 'user' | 'extension';
+export type ProblemKind = 'conflict' | 'error' | 'warning';
+export type ChangeAction = 'created' | 'updated' | 'linked' | 'enabled' | 'disabled' | 'deleted';
+
+/** A per-object conflict, error or warning, recorded on a run; never a reason to abort it. */
+export interface Problem {
+  kind: ProblemKind;
+  entity: Entity;
+  fusionpbxUuid: string | null;
+  code: string;
+  message: string;
+}
+
+export type CountKey = Exclude<ChangeAction, 'deleted'> | 'unchanged' | ProblemKind;
+export type CountGroup = 'tenants' | 'domains' | 'users' | 'extensions';
+/** `{"users": {"created": 3, "conflict": 1}, ...}`: absent keys are 0. */
+export type Counts = Partial<Record<CountGroup, Partial<Record<CountKey, number>>>>;

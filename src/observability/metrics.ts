@@ -1,0 +1,143 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Every metric the daemon exports, on a registry of its own (no global default registry, so two
+ * instances in one test process do not collide). Label values are bounded: trigger, outcome,
+ * entity, action, operation, node, route; never a user id or an email.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly syncRuns = new Counter({
+    name: 'fps_sync_runs_total',
+    help: 'Sync runs that ended, by trigger and outcome (succeeded, failed, quarantined, discarded).',
+    labelNames: ['trigger', 'outcome', 'dry_run'] as const,
+    registers: [this.registry],
+  });
+
+  readonly syncRunDuration = new Histogram({
+    name: 'fps_sync_run_duration_seconds',
+    help: 'Wall time of a sync run, from start to its last domain.',
+    labelNames: ['trigger'] as const,
+    buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900],
+    registers: [this.registry],
+  });
+
+  readonly syncDomainDuration = new Histogram({
+    name: 'fps_sync_domain_duration_seconds',
+    help: 'Time to read, plan and apply one domain.',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly objectsChanged = new Counter({
+    name: 'fps_sync_objects_changed_total',
+    help: 'Store objects changed by applied syncs, by entity and action.',
+    labelNames: ['entity', 'action'] as const,
+    registers: [this.registry],
+  });
+
+  readonly problems = new Counter({
+    name: 'fps_sync_problems_total',
+    help: 'Per-object conflicts, errors and warnings recorded by syncs, by kind and entity.',
+    labelNames: ['kind', 'entity'] as const,
+    registers: [this.registry],
+  });
+
+  readonly sourceRequests = new Counter({
+    name: 'fps_source_requests_total',
+    help: 'Reads from FusionPBX, by source, operation (query or REST action) and outcome.',
+    labelNames: ['source', 'operation', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly sourceLatency = new Histogram({
+    name: 'fps_source_request_duration_seconds',
+    help: 'Latency of reads from FusionPBX, by source and operation.',
+    labelNames: ['source', 'operation'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly probeCalls = new Counter({
+    name: 'fps_probe_calls_total',
+    help: 'Active-call probe calls, by method and node, with outcome ok or failed.',
+    labelNames: ['method', 'node', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly probeLatency = new Histogram({
+    name: 'fps_probe_duration_seconds',
+    help: 'Latency of one active-call probe call to one node.',
+    labelNames: ['method', 'node'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly httpRequests = new Counter({
+    name: 'fps_http_requests_total',
+    help: 'Admin API requests, by method, route pattern and status code.',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpLatency = new Histogram({
+    name: 'fps_http_request_duration_seconds',
+    help: 'Admin API latency, by method and route pattern.',
+    labelNames: ['method', 'route'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
+
+  constructor(options: { processMetrics?: boolean } = {}) {
+    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'fps_' });
+  }
+
+  /** A gauge whose value is read when Prometheus scrapes (from Postgres or Redis, shared by every replica). */
+  scrapedGauge<L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    read: () => Promise<Array<{ labels: Record<L, string>; value: number }>>,
+  ): void {
+    new Gauge<L>({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const point of await read()) this.set(point.labels, point.value);
+      },
+    });
+  }
+
+  /** Times one call to FusionPBX and counts its outcome. */
+  async observeSource<T>(source: string, operation: string, call: () => Promise<T>): Promise<T> {
+    const end = this.sourceLatency.startTimer({ source, operation });
+    try {
+      const result = await call();
+      this.sourceRequests.inc({ source, operation, outcome: 'ok' });
+      return result;
+    } catch (error) {
+      this.sourceRequests.inc({ source, operation, outcome: 'error' });
+      throw error;
+    } finally {
+      end();
+    }
+  }
+
+  async observeProbe<T>(method: string, node: string, call: () => Promise<T>): Promise<T> {
+    const end = this.probeLatency.startTimer({ method, node });
+    try {
+      const result = await call();
+      this.probeCalls.inc({ method, node, outcome: 'ok' });
+      return result;
+    } catch (error) {
+      this.probeCalls.inc({ method, node, outcome: 'failed' });
+      throw error;
+    } finally {
+      end();
+    }
+  }
+}

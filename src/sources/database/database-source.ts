@@ -1,0 +1,111 @@
+import type { Knex } from 'knex';
+import { SourceError } from '../../errors/sync-errors.js';
+import type { Metrics } from '../../observability/metrics.js';
+import type { Census, DomainSnapshot, UpstreamDomain } from '../model.js';
+import type { FusionpbxSource } from '../source.js';
+import { readRows, toDomain, toExtension, toUser } from '../upstream-rows.js';
+import { DOMAINS_SQL, EXTENSIONS_SQL, USERS_SQL } from './queries.js';
+
+type Row = Record<string, unknown>;
+
+/**
+ * Reads FusionPBX's own PostgreSQL over a read-only connection, each read in one read-only,
+ * repeatable-read transaction so the domains, users and extensions it returns agree.
+ */
+export class DatabaseSource implements FusionpbxSource {
+  readonly kind = 'database' as const;
+
+  constructor(
+    private readonly db: Knex,
+    private readonly metrics?: Metrics,
+  ) {}
+
+  async listDomains(): Promise<UpstreamDomain[]> {
+    const rows = await this.read('domains', (trx) => this.query(trx, DOMAINS_SQL, [null, null]));
+    return readRows(rows, 'domain', toDomain).items;
+  }
+
+  async census(domainUuids?: string[]): Promise<Census> {
+    const filter = domainUuids ?? null;
+    const [domainRows, userRows] = await this.read('census', async (trx) => [
+      await this.query(trx, DOMAINS_SQL, [filter, filter]),
+      await this.query(trx, USERS_SQL, [filter, filter]),
+    ]);
+    const domains = readRows(domainRows, 'domain', toDomain);
+    const users = readRows(userRows, 'user', toUser);
+    return {
+      domains: domains.items,
+      unknownDomainUuids: [],
+      users: users.items.map((u) => ({ uuid: u.uuid, domainUuid: u.domainUuid, enabled: u.enabled, email: u.email })),
+      problems: [...domains.problems, ...users.problems],
+    };
+  }
+
+  async readDomains(domainUuids: string[]): Promise<DomainSnapshot[]> {
+    if (domainUuids.length === 0) return [];
+    const [domainRows, userRows, extensionRows] = await this.read('domain_batch', async (trx) => [
+      await this.query(trx, DOMAINS_SQL, [domainUuids, domainUuids]),
+      await this.query(trx, USERS_SQL, [domainUuids, domainUuids]),
+      await this.query(trx, EXTENSIONS_SQL, [domainUuids]),
+    ]);
+    const domains = new Map(readRows(domainRows, 'domain', toDomain).items.map((d) => [d.uuid, d]));
+    const usersByDomain = groupBy(userRows, 'domain_uuid');
+    const extensionsByDomain = groupBy(extensionRows, 'domain_uuid');
+    return domainUuids.map((uuid): DomainSnapshot => {
+      const domain = domains.get(uuid);
+      if (!domain) return { state: 'absent', domainUuid: uuid, problems: [] };
+      const users = readRows(usersByDomain.get(uuid) ?? [], 'user', toUser);
+      const extensions = readRows(extensionsByDomain.get(uuid) ?? [], 'extension', toExtension);
+      return {
+        state: 'present',
+        domain,
+        users: users.items,
+        extensions: extensions.items,
+        unreadableUserUuids: users.unreadable,
+        unreadableExtensionUuids: extensions.unreadable,
+        problems: [...users.problems, ...extensions.problems],
+      };
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+
+  private async read<T>(operation: string, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+    const run = () =>
+      this.db.transaction(work, { isolationLevel: 'repeatable read', readOnly: true }).catch((error: unknown) => {
+        throw wrapDatabaseError(error);
+      });
+    return this.metrics ? this.metrics.observeSource('database', operation, run) : run();
+  }
+
+  private async query(trx: Knex.Transaction, sql: string, bindings: unknown[]): Promise<Row[]> {
+    const result = await trx.raw<{ rows: Row[] }>(sql, bindings as Knex.RawBinding[]);
+    return result.rows;
+  }
+}
+
+function groupBy(rows: Row[], key: string): Map<string, Row[]> {
+  const out = new Map<string, Row[]>();
+  for (const row of rows) {
+    const k = String(row[key]).toLowerCase();
+    const list = out.get(k);
+    if (list) list.push(row);
+    else out.set(k, [row]);
+  }
+  return out;
+}
+
+/** Keeps what helps an operator (Postgres code and message), drops connection details. */
+function wrapDatabaseError(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  const code = (error as { code?: string }).code;
+  if (code === '28P01' || code === '28000' || code === '42501') {
+    return new SourceError('auth', `FusionPBX database refused the daemon's role (${code}): ${error.message}`);
+  }
+  if (code === '42P01' || code === '42703') {
+    return new SourceError('rejected', `FusionPBX database does not have the expected tables or columns (${code}): ${error.message}`);
+  }
+  return error;
+}

@@ -1,0 +1,64 @@
+/**
+ * The SQL the `database` source runs against FusionPBX. Written for both layouts: flags are read as
+ * `::text` (a 5.5 boolean casts to 'true'/'false', a 5.4 text flag is already text) and
+ * `email_primary` is compared as text ('1' on 5.4, 'true' on 5.5). No secret column is selected:
+ * not v_users.password, salt, api_key or user_totp_secret, not v_extensions.password.
+ * Joins are hash-friendly: 5.4 has no index besides the primary keys.
+ */
+
+export const DOMAINS_SQL = `
+select d.domain_uuid::text as domain_uuid, d.domain_name, d.domain_enabled::text as domain_enabled
+from v_domains d
+where (?::uuid[] is null or d.domain_uuid = any(?::uuid[]))
+order by d.domain_uuid`;
+
+export const USERS_SQL = `
+with u as (
+  select user_uuid, domain_uuid, contact_uuid, username, user_enabled::text as user_enabled, user_email
+  from v_users
+  where (?::uuid[] is null or domain_uuid = any(?::uuid[]))
+),
+ce as (
+  select distinct on (e.contact_uuid) e.contact_uuid, e.email_address
+  from v_contact_emails e
+  where e.contact_uuid in (select contact_uuid from u where contact_uuid is not null)
+    and nullif(btrim(e.email_address), '') is not null
+  order by e.contact_uuid, (e.email_primary::text in ('1', 'true')) desc, e.contact_email_uuid
+),
+g as (
+  select ug.user_uuid, array_agg(distinct gr.group_name) as groups
+  from v_user_groups ug
+  join v_groups gr on gr.group_uuid = ug.group_uuid
+  where ug.user_uuid in (select user_uuid from u) and gr.group_name is not null
+  group by ug.user_uuid
+)
+select u.user_uuid::text as user_uuid, u.domain_uuid::text as domain_uuid, u.username, u.user_enabled, u.user_email,
+       ce.email_address as contact_email, c.contact_name_given, c.contact_name_family,
+       coalesce(g.groups, '{}') as groups
+from u
+left join v_contacts c on c.contact_uuid = u.contact_uuid
+left join ce on ce.contact_uuid = u.contact_uuid
+left join g on g.user_uuid = u.user_uuid
+order by u.user_uuid`;
+
+/** Links to deleted users stay behind in v_extension_users (FusionPBX deletes no links): the inner join drops them. */
+export const EXTENSIONS_SQL = `
+with e as (
+  select extension_uuid, domain_uuid, extension, number_alias, effective_caller_id_name,
+         directory_first_name, directory_last_name, user_context, enabled::text as enabled
+  from v_extensions
+  where domain_uuid = any(?::uuid[])
+),
+l as (
+  select eu.extension_uuid, array_agg(distinct eu.user_uuid::text) as user_uuids
+  from v_extension_users eu
+  join v_users u on u.user_uuid = eu.user_uuid
+  where eu.extension_uuid in (select extension_uuid from e)
+  group by eu.extension_uuid
+)
+select e.extension_uuid::text as extension_uuid, e.domain_uuid::text as domain_uuid, e.extension, e.number_alias,
+       e.effective_caller_id_name, e.directory_first_name, e.directory_last_name, e.user_context, e.enabled,
+       coalesce(l.user_uuids, '{}') as user_uuids
+from e
+left join l on l.extension_uuid = e.extension_uuid
+order by e.extension_uuid`;

@@ -1,0 +1,50 @@
+import type { Db } from './db.js';
+
+export interface ActivationEvent {
+  userId: string;
+  action: 'enabled' | 'disabled';
+  reason: string | null;
+  until: string | null;
+  actor: string;
+  runId: string | null;
+}
+
+export interface ActivationRecord extends ActivationEvent {
+  id: number;
+  createdAt: string;
+}
+
+/** Every enable and disable of a user, by the sync or by an admin (`user_activation_log`). */
+export class ActivationLogStore {
+  async record(db: Db, events: ActivationEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await db.raw(
+      `insert into user_activation_log (user_id, action, reason, until, actor, run_id)
+       select user_id, action, reason, until, actor, run_id
+       from jsonb_to_recordset(?::jsonb) as v(user_id uuid, action text, reason text, until timestamptz, actor text, run_id uuid)`,
+      [
+        JSON.stringify(
+          events.map((e) => ({ user_id: e.userId, action: e.action, reason: e.reason, until: e.until, actor: e.actor, run_id: e.runId })),
+        ),
+      ],
+    );
+  }
+
+  async forUser(db: Db, userId: string, limit: number, afterId?: number): Promise<ActivationRecord[]> {
+    const rows = await db('user_activation_log')
+      .where({ user_id: userId })
+      .modify((b) => (afterId ? b.where('id', '>', afterId) : b))
+      .orderBy('id')
+      .limit(limit);
+    return rows.map((r: Record<string, unknown>) => ({
+      id: Number(r.id),
+      userId: String(r.user_id),
+      action: r.action as ActivationEvent['action'],
+      reason: (r.reason as string | null) ?? null,
+      until: r.until instanceof Date ? r.until.toISOString() : null,
+      actor: String(r.actor),
+      runId: (r.run_id as string | null) ?? null,
+      createdAt: (r.created_at as Date).toISOString(),
+    }));
+  }
+}

@@ -1,0 +1,124 @@
+import type { Problem } from '../common/vocabulary.js';
+import type { Db } from './db.js';
+import type { Change, ChangeAction, EntityName, Fields } from './types.js';
+
+/** One row of `sync_changes`: a change (applied or only planned) or a problem, by the sync or an admin. */
+export interface ChangeRecord {
+  id: number;
+  runId: string | null;
+  domainUuid: string | null;
+  kind: 'change' | Problem['kind'];
+  entity: EntityName;
+  action: ChangeAction | null;
+  code: string | null;
+  objectId: string | null;
+  fusionpbxUuid: string | null;
+  before: Fields | null;
+  after: Fields | null;
+  message: string | null;
+  actor: string;
+  applied: boolean;
+  createdAt: string;
+}
+
+export interface Origin {
+  runId: string | null;
+  domainUuid: string | null;
+  actor: string;
+}
+
+function toRecord(row: Record<string, unknown>): ChangeRecord {
+  return {
+    id: Number(row.id),
+    runId: (row.run_id as string | null) ?? null,
+    domainUuid: (row.fusionpbx_domain_uuid as string | null) ?? null,
+    kind: row.kind as ChangeRecord['kind'],
+    entity: row.entity as EntityName,
+    action: (row.action as ChangeAction | null) ?? null,
+    code: (row.code as string | null) ?? null,
+    objectId: (row.object_id as string | null) ?? null,
+    fusionpbxUuid: (row.fusionpbx_uuid as string | null) ?? null,
+    before: (row.before as Fields | null) ?? null,
+    after: (row.after as Fields | null) ?? null,
+    message: (row.message as string | null) ?? null,
+    actor: String(row.actor),
+    applied: Boolean(row.applied),
+    createdAt: row.created_at instanceof Date ? row.created_at.toISOString() : String(row.created_at),
+  };
+}
+
+/** The change log (`sync_changes`), written in one statement per batch. */
+export class ChangeStore {
+  async record(db: Db, origin: Origin, changes: Array<Change & { applied: boolean }>, problems: Problem[]): Promise<void> {
+    const rows = [
+      ...changes.map((c) => ({
+        kind: 'change',
+        entity: c.entity,
+        action: c.action,
+        code: null,
+        object_id: c.id,
+        fusionpbx_uuid: c.fusionpbxUuid,
+        before: c.before,
+        after: c.after,
+        message: null,
+        applied: c.applied,
+      })),
+      ...problems.map((p) => ({
+        kind: p.kind,
+        entity: p.entity,
+        action: null,
+        code: p.code,
+        object_id: null,
+        fusionpbx_uuid: p.fusionpbxUuid,
+        before: null,
+        after: null,
+        message: p.message.slice(0, 1000),
+        applied: false,
+      })),
+    ];
+    if (rows.length === 0) return;
+    await db.raw(
+      `insert into sync_changes (run_id, fusionpbx_domain_uuid, actor, kind, entity, action, code, object_id, fusionpbx_uuid, before, after, message, applied)
+       select ?::uuid, ?::uuid, ?, kind, entity, action, code, object_id, fusionpbx_uuid, before, after, message, applied
+       from jsonb_to_recordset(?::jsonb) as v(kind text, entity text, action text, code text, object_id uuid, fusionpbx_uuid uuid,
+                                             before jsonb, after jsonb, message text, applied boolean)`,
+      [origin.runId, origin.domainUuid, origin.actor, JSON.stringify(rows)],
+    );
+  }
+
+  /** Changes (or problems, with `problems: true`) of a run, in order, keyset-paged by id. */
+  async forRun(db: Db, runId: string, options: { problems: boolean; limit: number; afterId?: number }): Promise<ChangeRecord[]> {
+    const rows = await db('sync_changes')
+      .where({ run_id: runId })
+      .modify((b) => (options.problems ? b.whereNot('kind', 'change') : b.where('kind', 'change')))
+      .modify((b) => (options.afterId ? b.where('id', '>', options.afterId) : b))
+      .orderBy('id')
+      .limit(options.limit);
+    return rows.map(toRecord);
+  }
+
+  /** Every change made to one object, by the sync or by an admin, oldest first. */
+  async forObject(db: Db, objectId: string, limit: number, afterId?: number): Promise<ChangeRecord[]> {
+    const rows = await db('sync_changes')
+      .where({ object_id: objectId, kind: 'change' })
+      .modify((b) => (afterId ? b.where('id', '>', afterId) : b))
+      .orderBy('id')
+      .limit(limit);
+    return rows.map(toRecord);
+  }
+
+  /** The planned (not applied) changes of one domain of a run, for an approval to apply. */
+  async planned(db: Db, runId: string, domainUuid: string): Promise<Array<Change & { recordId: number }>> {
+    const rows = await db('sync_changes')
+      .where({ run_id: runId, fusionpbx_domain_uuid: domainUuid, kind: 'change', applied: false })
+      .orderBy('id');
+    return rows.map((r: Record<string, unknown>) => {
+      const c = toRecord(r);
+      return { recordId: c.id, entity: c.entity, action: c.action!, id: c.objectId!, fusionpbxUuid: c.fusionpbxUuid, before: c.before, after: c.after ?? {} };
+    });
+  }
+
+  async markApplied(db: Db, recordIds: number[]): Promise<void> {
+    if (recordIds.length > 0) await db('sync_changes').whereIn('id', recordIds).update({ applied: true });
+  }
+}

@@ -1,0 +1,41 @@
+import type { Knex } from 'knex';
+import * as initial from './migrations/001-initial.js';
+
+interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+/** Migrations are imported, not found on disk, so the built image and the tests run the same list. */
+const MIGRATIONS: Record<string, Migration> = {
+  '001-initial': initial,
+};
+
+const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => Object.keys(MIGRATIONS),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => MIGRATIONS[name]!,
+};
+
+/** Any number of replicas may start at once: migrations run one at a time under this Postgres advisory lock. */
+const MIGRATION_LOCK = 0x66707331; // "fps1"
+
+export async function migrate(db: Knex): Promise<string[]> {
+  const client = db.client as { acquireConnection(): Promise<unknown>; releaseConnection(c: unknown): Promise<void> };
+  const connection = await client.acquireConnection();
+  const onConnection = (sql: string) => db.raw(sql).connection(connection);
+  try {
+    await onConnection(`select pg_advisory_lock(${MIGRATION_LOCK})`);
+    const [, applied] = (await db.migrate.latest({ migrationSource, tableName: 'fps_migrations' })) as [number, string[]];
+    return applied;
+  } finally {
+    await onConnection(`select pg_advisory_unlock(${MIGRATION_LOCK})`).catch(() => undefined);
+    await client.releaseConnection(connection);
+  }
+}
+
+/** Whether every migration this build knows has been applied (for /readyz). */
+export async function migrationsApplied(db: Knex): Promise<boolean> {
+  const [, pending] = (await db.migrate.list({ migrationSource, tableName: 'fps_migrations' })) as [unknown[], unknown[]];
+  return pending.length === 0;
+}

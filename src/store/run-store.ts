@@ -1,0 +1,229 @@
+import type { Counts } from '../common/vocabulary.js';
+import type { Db } from './db.js';
+
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'quarantined' | 'discarded';
+export type RunTrigger = 'schedule' | 'api' | 'cli';
+
+export interface Run {
+  id: string;
+  parentId: string | null;
+  trigger: RunTrigger;
+  scopeDomainUuid: string | null;
+  scopeKey: string;
+  dryRun: boolean;
+  status: RunStatus;
+  actor: string | null;
+  counts: Counts;
+  error: string | null;
+  quarantineReason: string | null;
+  queuedAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+/** The context a run decides once at its start and its domains read. */
+export interface RunContext {
+  /** `apply` writes the store; `record` (dry run, quarantine) keeps the plans only. */
+  mode: 'apply' | 'record';
+  quarantineReason: string | null;
+  emailWinners: Record<string, string>;
+  unknownDomains: Array<{ uuid: string; name: string; enabled: boolean }>;
+}
+
+const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : v === null || v === undefined ? null : String(v));
+
+function toRun(row: Record<string, unknown>): Run {
+  return {
+    id: String(row.id),
+    parentId: (row.parent_id as string | null) ?? null,
+    trigger: row.trigger as RunTrigger,
+    scopeDomainUuid: (row.scope_domain_uuid as string | null) ?? null,
+    scopeKey: String(row.scope_key),
+    dryRun: Boolean(row.dry_run),
+    status: row.status as RunStatus,
+    actor: (row.actor as string | null) ?? null,
+    counts: (row.counts as Counts) ?? {},
+    error: (row.error as string | null) ?? null,
+    quarantineReason: (row.quarantine_reason as string | null) ?? null,
+    queuedAt: iso(row.queued_at)!,
+    startedAt: iso(row.started_at),
+    finishedAt: iso(row.finished_at),
+  };
+}
+
+const RUN_COLUMNS = [
+  'id',
+  'parent_id',
+  'trigger',
+  'scope_domain_uuid',
+  'scope_key',
+  'dry_run',
+  'status',
+  'actor',
+  'counts',
+  'error',
+  'quarantine_reason',
+  'queued_at',
+  'started_at',
+  'finished_at',
+];
+
+/** The run ledger (`sync_runs`): a top-level row per run and a child row per domain of it. */
+export class RunStore {
+  /**
+   * Creates a queued run for a scope, or returns the live run already holding that scope (a
+   * trigger for a scope already queued or running joins it).
+   */
+  async createOrJoin(
+    db: Db,
+    run: { id: string; trigger: RunTrigger; scopeKey: string; scopeDomainUuid: string | null; dryRun: boolean; actor: string | null },
+  ): Promise<{ run: Run; created: boolean }> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const inserted = await db.raw<{ rows: Array<Record<string, unknown>> }>(
+        `insert into sync_runs (id, trigger, scope_key, scope_domain_uuid, dry_run, status, actor)
+         values (?, ?, ?, ?, ?, 'queued', ?)
+         on conflict (scope_key) where parent_id is null and status in ('queued', 'running') do nothing
+         returning ${RUN_COLUMNS.join(', ')}`,
+        [run.id, run.trigger, run.scopeKey, run.scopeDomainUuid, run.dryRun, run.actor],
+      );
+      if (inserted.rows[0]) return { run: toRun(inserted.rows[0]), created: true };
+      const live = await db('sync_runs')
+        .select(RUN_COLUMNS)
+        .where({ scope_key: run.scopeKey, parent_id: null })
+        .whereIn('status', ['queued', 'running'])
+        .first();
+      if (live) return { run: toRun(live), created: false };
+    }
+    throw new Error(`could not create or join a run for scope ${run.scopeKey}`);
+  }
+
+  async get(db: Db, id: string): Promise<Run | null> {
+    const row = await db('sync_runs').select(RUN_COLUMNS).where({ id }).first();
+    return row ? toRun(row) : null;
+  }
+
+  async context(db: Db, id: string): Promise<RunContext | null> {
+    const row = await db('sync_runs').select('context').where({ id }).first();
+    return (row?.context as RunContext | null) ?? null;
+  }
+
+  /** Top-level runs, newest first, keyset-paged. */
+  async list(db: Db, limit: number, cursor: { queuedAt: string; id: string } | null): Promise<Run[]> {
+    const rows = await db('sync_runs')
+      .select(RUN_COLUMNS)
+      .whereNull('parent_id')
+      .modify((b) => (cursor ? b.whereRaw('(queued_at, id) < (?::timestamptz, ?::uuid)', [cursor.queuedAt, cursor.id]) : b))
+      .orderBy([
+        { column: 'queued_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .limit(limit);
+    return rows.map(toRun);
+  }
+
+  /** The domain rows of a run. */
+  async domains(db: Db, id: string): Promise<Run[]> {
+    const rows = await db('sync_runs').select(RUN_COLUMNS).where({ parent_id: id }).orderBy('queued_at');
+    return rows.map(toRun);
+  }
+
+  /** queued -> running (also re-entered by a retried job); returns false when the run is no longer live. */
+  async start(db: Db, id: string, leaseMs: number): Promise<boolean> {
+    const n = await db('sync_runs')
+      .where({ id })
+      .whereIn('status', ['queued', 'running'])
+      .update({
+        status: 'running',
+        started_at: db.raw('coalesce(started_at, now())'),
+        lease_until: db.raw(`now() + (? || ' milliseconds')::interval`, [leaseMs]),
+      });
+    return n > 0;
+  }
+
+  async extendLease(db: Db, id: string, leaseMs: number): Promise<void> {
+    await db('sync_runs')
+      .where({ id, status: 'running' })
+      .update({ lease_until: db.raw(`now() + (? || ' milliseconds')::interval`, [leaseMs]) });
+  }
+
+  async saveContext(db: Db, id: string, context: RunContext): Promise<void> {
+    await db('sync_runs').where({ id }).update({ context: JSON.stringify(context) });
+  }
+
+  async finish(
+    db: Db,
+    id: string,
+    end: { status: RunStatus; counts?: Counts; error?: string | null; quarantineReason?: string | null; from?: RunStatus[] },
+  ): Promise<boolean> {
+    const n = await db('sync_runs')
+      .where({ id })
+      .whereIn('status', end.from ?? ['queued', 'running'])
+      .update({
+        status: end.status,
+        ...(end.counts ? { counts: JSON.stringify(end.counts) } : {}),
+        ...(end.error !== undefined ? { error: end.error?.slice(0, 2000) ?? null } : {}),
+        ...(end.quarantineReason !== undefined ? { quarantine_reason: end.quarantineReason } : {}),
+        finished_at: ['succeeded', 'failed', 'quarantined', 'discarded'].includes(end.status) ? db.raw('now()') : null,
+        lease_until: null,
+      });
+    return n > 0;
+  }
+
+  /** Moves a run between states only if it is in `from` (an approval is taken once). */
+  async transition(db: Db, id: string, from: RunStatus, to: RunStatus): Promise<boolean> {
+    const n = await db('sync_runs')
+      .where({ id, status: from })
+      .update({ status: to, finished_at: to === 'running' || to === 'queued' ? null : db.raw('now()') });
+    return n > 0;
+  }
+
+  async domainRun(db: Db, parentId: string, domainUuid: string): Promise<Run | null> {
+    const row = await db('sync_runs').select(RUN_COLUMNS).where({ parent_id: parentId, scope_domain_uuid: domainUuid }).first();
+    return row ? toRun(row) : null;
+  }
+
+  /** Records (or re-records, on a retry) the outcome of one domain of a run. */
+  async saveDomainRun(
+    db: Db,
+    parent: Run,
+    domain: { id: string; domainUuid: string; status: RunStatus; counts: Counts; error?: string | null },
+  ): Promise<void> {
+    await db.raw(
+      `insert into sync_runs (id, parent_id, trigger, scope_domain_uuid, scope_key, dry_run, status, actor, counts, error, started_at, finished_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, now(), now())
+       on conflict (parent_id, scope_domain_uuid) where parent_id is not null
+       do update set status = excluded.status, counts = excluded.counts, error = excluded.error, finished_at = now()`,
+      [
+        domain.id,
+        parent.id,
+        parent.trigger,
+        domain.domainUuid,
+        `domain:${domain.domainUuid}`,
+        parent.dryRun,
+        domain.status,
+        parent.actor,
+        JSON.stringify(domain.counts),
+        domain.error?.slice(0, 2000) ?? null,
+      ],
+    );
+  }
+
+  /** Runs left `running` by a process that died (its lease ran out): failed, so the scope is free again. */
+  async failAbandoned(db: Db): Promise<string[]> {
+    const rows = await db('sync_runs')
+      .whereNull('parent_id')
+      .where('status', 'running')
+      .where('lease_until', '<', db.raw('now()'))
+      .update({ status: 'failed', error: 'abandoned: the process running it stopped', finished_at: db.raw('now()'), lease_until: null })
+      .returning('id');
+    return rows.map((r: { id: string }) => r.id);
+  }
+
+  async deleteFinishedBefore(db: Db, days: number): Promise<number> {
+    return db('sync_runs')
+      .whereNull('parent_id')
+      .whereIn('status', ['succeeded', 'failed', 'discarded'])
+      .where('finished_at', '<', db.raw(`now() - (? || ' days')::interval`, [days]))
+      .del();
+  }
+}

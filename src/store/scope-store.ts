@@ -1,0 +1,43 @@
+import type { Db } from './db.js';
+import type { User } from './types.js';
+
+/** Whole-scope reads a run makes once, before its domains: for the safety guard and email claims. */
+export class ScopeStore {
+  /** Synced users of the scope (one domain, or all). */
+  async syncedUsers(db: Db, domainUuid: string | null): Promise<Array<Pick<User, 'fusionpbxUserUuid' | 'fusionpbxDomainUuid' | 'status'>>> {
+    const rows = await db('users')
+      .select('fusionpbx_user_uuid', 'fusionpbx_domain_uuid', 'status')
+      .where('source', 'fusionpbx')
+      .modify((b) => (domainUuid ? b.where('fusionpbx_domain_uuid', domainUuid) : b));
+    return rows.map((r: Record<string, string>) => ({
+      fusionpbxUserUuid: r.fusionpbx_user_uuid ?? null,
+      fusionpbxDomainUuid: r.fusionpbx_domain_uuid ?? null,
+      status: r.status as User['status'],
+    }));
+  }
+
+  /** Domains the store knows within the scope. */
+  async domains(db: Db, domainUuid: string | null): Promise<Array<{ uuid: string; name: string; present: boolean }>> {
+    const rows = await db('domains')
+      .select('fusionpbx_domain_uuid', 'name', 'present')
+      .modify((b) => (domainUuid ? b.where('fusionpbx_domain_uuid', domainUuid) : b));
+    return rows.map((r: Record<string, unknown>) => ({ uuid: String(r.fusionpbx_domain_uuid), name: String(r.name), present: Boolean(r.present) }));
+  }
+
+  /** The FusionPBX user currently holding each of these emails in the store (null for a manual user). */
+  async emailHolders(db: Db, emails: string[]): Promise<Map<string, string | null>> {
+    if (emails.length === 0) return new Map();
+    const rows = await db('users').select('email', 'fusionpbx_user_uuid').whereRaw('email = any(?::text[])', [emails]);
+    return new Map(rows.map((r: Record<string, string | null>) => [String(r.email), r.fusionpbx_user_uuid ?? null]));
+  }
+
+  /** A domain the store knows, by uuid or by name (case-insensitive, trailing dot ignored). */
+  async findDomain(db: Db, ref: string): Promise<string | null> {
+    const name = ref.trim().toLowerCase().replace(/\.+$/, '');
+    const row = await db('domains')
+      .select('fusionpbx_domain_uuid')
+      .whereRaw('fusionpbx_domain_uuid::text = ? or lower(name) = ?', [name, name])
+      .first();
+    return row ? String(row.fusionpbx_domain_uuid) : null;
+  }
+}

@@ -1,0 +1,92 @@
+import type { EntityName, Fields } from './types.js';
+
+/** Column name and SQL type of each model field the sync writes, per entity. */
+type ColumnType = 'uuid' | 'text' | 'boolean' | 'timestamptz';
+type Spec = Record<string, readonly [column: string, type: ColumnType]>;
+
+export const TABLES: Record<EntityName, { table: string; key: string; columns: Spec }> = {
+  tenant: {
+    table: 'tenants',
+    key: 'id',
+    columns: { id: ['id', 'uuid'], name: ['name', 'text'], enabled: ['enabled', 'boolean'], syncKey: ['sync_key', 'text'] },
+  },
+  domain: {
+    table: 'domains',
+    key: 'fusionpbxDomainUuid',
+    columns: {
+      fusionpbxDomainUuid: ['fusionpbx_domain_uuid', 'uuid'],
+      tenantId: ['tenant_id', 'uuid'],
+      name: ['name', 'text'],
+      enabled: ['enabled', 'boolean'],
+      present: ['present', 'boolean'],
+    },
+  },
+  user: {
+    table: 'users',
+    key: 'id',
+    columns: {
+      id: ['id', 'uuid'],
+      tenantId: ['tenant_id', 'uuid'],
+      email: ['email', 'text'],
+      firstName: ['first_name', 'text'],
+      lastName: ['last_name', 'text'],
+      role: ['role', 'text'],
+      status: ['status', 'text'],
+      disabledBy: ['disabled_by', 'text'],
+      disabledReason: ['disabled_reason', 'text'],
+      disabledUntil: ['disabled_until', 'timestamptz'],
+      source: ['source', 'text'],
+      fusionpbxUserUuid: ['fusionpbx_user_uuid', 'uuid'],
+      fusionpbxDomainUuid: ['fusionpbx_domain_uuid', 'uuid'],
+      username: ['username', 'text'],
+      upstreamRole: ['upstream_role', 'text'],
+    },
+  },
+  extension: {
+    table: 'extensions',
+    key: 'id',
+    columns: {
+      id: ['id', 'uuid'],
+      tenantId: ['tenant_id', 'uuid'],
+      fusionpbxExtensionUuid: ['fusionpbx_extension_uuid', 'uuid'],
+      fusionpbxDomainUuid: ['fusionpbx_domain_uuid', 'uuid'],
+      number: ['number', 'text'],
+      numberAlias: ['number_alias', 'text'],
+      callerIdName: ['caller_id_name', 'text'],
+      firstName: ['first_name', 'text'],
+      lastName: ['last_name', 'text'],
+      userContext: ['user_context', 'text'],
+      enabled: ['enabled', 'boolean'],
+      present: ['present', 'boolean'],
+      userId: ['user_id', 'uuid'],
+      linkSource: ['link_source', 'text'],
+    },
+  },
+};
+
+/** A database row as the model: the spec's fields only, timestamps as ISO strings. */
+export function fromRow<T>(entity: EntityName, row: Record<string, unknown>): T {
+  const out: Record<string, unknown> = {};
+  for (const [field, [column]] of Object.entries(TABLES[entity].columns)) {
+    const value = row[column];
+    out[field] = value instanceof Date ? value.toISOString() : (value ?? null);
+  }
+  return out as T;
+}
+
+/** A model object as the row the spec writes. */
+export function toRow(entity: EntityName, fields: Fields): Record<string, unknown> {
+  const spec = TABLES[entity].columns;
+  const out: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(fields)) {
+    const col = spec[field];
+    if (!col) throw new Error(`${entity} has no writable field ${field}`);
+    out[col[0]] = value;
+  }
+  return out;
+}
+
+export function columnType(entity: EntityName, column: string): ColumnType {
+  for (const [col, type] of Object.values(TABLES[entity].columns)) if (col === column) return type;
+  throw new Error(`${entity} has no column ${column}`);
+}

@@ -1,0 +1,52 @@
+import type { ActivationEvent, ActivationLogStore } from '../../store/activation-log-store.js';
+import type { Db } from '../../store/db.js';
+import { insertRows, updateRows } from '../../store/row-writer.js';
+import type { Change, EntityName } from '../../store/types.js';
+
+export interface ApplyResult {
+  applied: Change[];
+  /** Changes whose row no longer held their `before` values (edited since the plan): not applied. */
+  stale: Change[];
+}
+
+/** Parents before children: tenants, then domains, users and extensions (which link to users). */
+const ORDER: EntityName[] = ['tenant', 'domain', 'user', 'extension'];
+
+/**
+ * Writes a plan's changes in the caller's transaction: one insert and a few updates per entity,
+ * whatever the number of rows. Each user enable or disable also goes to the activation log.
+ */
+export async function applyChanges(
+  db: Db,
+  changes: Change[],
+  origin: { runId: string | null; actor: string },
+  activationLog: ActivationLogStore,
+): Promise<ApplyResult> {
+  const done = new Set<string>();
+  for (const entity of ORDER) {
+    const mine = changes.filter((c) => c.entity === entity);
+    const creates = mine.filter((c) => c.action === 'created');
+    const updates = mine.filter((c) => c.action !== 'created');
+    if (creates.length > 0) for (const key of await insertRows(db, entity, creates.map((c) => c.after))) done.add(`${entity}:${key}`);
+    if (updates.length > 0) for (const key of await updateRows(db, entity, updates)) done.add(`${entity}:${key}`);
+  }
+  const applied = changes.filter((c) => done.has(`${c.entity}:${c.id}`));
+  const stale = changes.filter((c) => !done.has(`${c.entity}:${c.id}`));
+  await activationLog.record(db, applied.flatMap((c) => activationOf(c, origin)));
+  return { applied, stale };
+}
+
+function activationOf(change: Change, origin: { runId: string | null; actor: string }): ActivationEvent[] {
+  if (change.entity !== 'user' || change.after.status === undefined) return [];
+  if (change.action === 'created' && change.after.status === 'enabled') return [];
+  return [
+    {
+      userId: change.id,
+      action: change.after.status === 'enabled' ? 'enabled' : 'disabled',
+      reason: (change.after.disabledReason as string | null | undefined) ?? null,
+      until: (change.after.disabledUntil as string | null | undefined) ?? null,
+      actor: origin.actor,
+      runId: origin.runId,
+    },
+  ];
+}

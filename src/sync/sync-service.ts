@@ -1,0 +1,226 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Knex } from 'knex';
+import { withRetries } from '../common/retry.js';
+import type { Counts } from '../common/vocabulary.js';
+import type { MaxDisable } from '../config/max-disable.js';
+import { AppError } from '../errors/app-error.js';
+import { describeError, isTransient } from '../errors/sync-errors.js';
+import type { FusionpbxSource } from '../sources/source.js';
+import type { Run, RunContext, RunStatus, RunTrigger } from '../store/run-store.js';
+import type { ScopeStore } from '../store/scope-store.js';
+import { applyApprovedDomain, syncDomain, type DomainSyncDeps } from './domain-sync.js';
+import { addCounts } from './planner/counts.js';
+import { prepareRun } from './prepare-run.js';
+
+export interface SyncSettings {
+  maxDisable: MaxDisable;
+  maxDisableFloor: number;
+  /** How long a run started by this process may go without a heartbeat before another may take its scope. */
+  leaseMs: number;
+  /** Attempts for a transient failure of one step when running in-process. */
+  attempts: number;
+  retryDelayMs: number;
+  /** Domains read from the source in one go when running in-process. */
+  batchSize: number;
+}
+
+export interface SyncServiceDeps extends DomainSyncDeps {
+  db: Knex;
+  source: FusionpbxSource;
+  scope: ScopeStore;
+  settings: SyncSettings;
+}
+
+export interface RunRequest {
+  trigger: RunTrigger;
+  /** A domain's name or uuid; none for the whole platform. */
+  domain?: string;
+  dryRun?: boolean;
+  actor?: string | null;
+}
+
+/** Runs the sync: creates runs, prepares them, syncs their domains, ends them; and approves quarantined ones. */
+export class SyncService {
+  constructor(private readonly deps: SyncServiceDeps) {}
+
+  /** A new queued run for the scope, or the live run already holding it. */
+  async requestRun(request: RunRequest): Promise<{ run: Run; created: boolean }> {
+    const domainUuid = request.domain ? await this.resolveDomain(request.domain) : null;
+    const dryRun = request.dryRun ?? false;
+    return this.deps.runs.createOrJoin(this.deps.db, {
+      id: this.deps.newId(),
+      trigger: request.trigger,
+      scopeKey: `${dryRun ? 'dry-run:' : ''}${domainUuid ?? 'all'}`,
+      scopeDomainUuid: domainUuid,
+      dryRun,
+      actor: request.actor ?? null,
+    });
+  }
+
+  /** A domain by uuid or name, known to the store or to FusionPBX. */
+  async resolveDomain(ref: string): Promise<string> {
+    const known = await this.deps.scope.findDomain(this.deps.db, ref);
+    if (known) return known;
+    const name = ref.trim().toLowerCase().replace(/\.+$/, '');
+    const upstream = (await this.deps.source.listDomains()).find((d) => d.uuid === name || d.name === name);
+    if (upstream) return upstream.uuid;
+    throw new AppError('NOT_FOUND', `no FusionPBX domain is named or numbered "${ref.slice(0, 100)}"`);
+  }
+
+  /** Step one: census, guard, email claims. Returns null when the run is no longer live. */
+  async prepare(runId: string): Promise<{ run: Run; context: RunContext; domainUuids: string[] } | null> {
+    const { db, runs } = this.deps;
+    if (!(await runs.start(db, runId, this.deps.settings.leaseMs))) return null;
+    const run = (await runs.get(db, runId))!;
+    const prepared = await prepareRun({ ...this.deps, maxDisable: this.deps.settings.maxDisable, maxDisableFloor: this.deps.settings.maxDisableFloor }, run);
+    await runs.saveContext(db, runId, prepared.context);
+    if (prepared.context.quarantineReason) this.deps.logger.warn({ runId, reason: prepared.context.quarantineReason }, 'run quarantined: planning only');
+    return { run, context: prepared.context, domainUuids: prepared.domainUuids };
+  }
+
+  /** Reads a batch of domains in one go, then syncs each in its own transaction. */
+  async syncDomains(run: Run, context: RunContext, domainUuids: string[]): Promise<void> {
+    const unknown = new Map(context.unknownDomains.map((d) => [d.uuid, d]));
+    const snapshots = await this.deps.source.readDomains(domainUuids);
+    for (const snapshot of snapshots) {
+      // The census already saw this domain refused; keep the run's view consistent.
+      const uuid = snapshot.state === 'absent' ? snapshot.domainUuid : snapshot.domain.uuid;
+      const refused = unknown.get(uuid);
+      const view = refused && snapshot.state !== 'unknown' ? { state: 'unknown' as const, domain: refused, reason: 'refused at census', problems: [] } : snapshot;
+      await syncDomain(this.deps, run, context, view);
+    }
+  }
+
+  /** Records a domain that could not be synced after its retries; the other domains go on. */
+  async failDomain(runId: string, domainUuid: string, error: unknown): Promise<void> {
+    const run = await this.deps.runs.get(this.deps.db, runId);
+    if (!run) return;
+    this.deps.logger.error({ runId, domain: domainUuid, err: error }, 'domain sync failed');
+    await this.deps.runs.saveDomainRun(this.deps.db, run, {
+      id: this.deps.newId(),
+      domainUuid,
+      status: 'failed',
+      counts: {},
+      error: describeError(error),
+    });
+  }
+
+  /** The last step: totals are the sum of the domains; the status says what happened. */
+  async finish(runId: string): Promise<Run> {
+    const { db, runs } = this.deps;
+    const run = (await runs.get(db, runId))!;
+    const context = await runs.context(db, runId);
+    const domains = await runs.domains(db, runId);
+    const counts: Counts = {};
+    for (const d of domains) addCounts(counts, d.counts);
+    const failed = domains.filter((d) => d.status === 'failed');
+    const status: RunStatus =
+      failed.length > 0 ? 'failed' : context?.mode === 'record' && !run.dryRun ? 'quarantined' : 'succeeded';
+    await runs.finish(db, runId, {
+      status,
+      counts,
+      quarantineReason: context?.quarantineReason ?? null,
+      error: failed.length > 0 ? `${failed.length} of ${domains.length} domains failed: ${failed.map((d) => `${d.scopeDomainUuid}: ${d.error}`).join('; ')}` : null,
+    });
+    return this.ended(run, status);
+  }
+
+  /** Ends a run that failed as a whole (its census could not be read, say). */
+  async fail(runId: string, error: unknown): Promise<Run | null> {
+    const { db, runs } = this.deps;
+    const message = describeError(error);
+    if (!(await runs.finish(db, runId, { status: 'failed', error: message }))) return runs.get(db, runId);
+    const run = (await runs.get(db, runId))!;
+    return this.ended(run, 'failed');
+  }
+
+  private async ended(run: Run, status: RunStatus): Promise<Run> {
+    const final = (await this.deps.runs.get(this.deps.db, run.id))!;
+    const started = final.startedAt ? Date.parse(final.startedAt) : Date.now();
+    this.deps.metrics.syncRuns.inc({ trigger: run.trigger, outcome: status, dry_run: String(run.dryRun) });
+    this.deps.metrics.syncRunDuration.observe({ trigger: run.trigger }, (Date.now() - started) / 1000);
+    this.deps.logger.info({ runId: run.id, status, counts: final.counts }, 'run finished');
+    return final;
+  }
+
+  /**
+   * Runs a whole run in this process (the CLI): transient failures are retried with backoff like
+   * the queue would, a domain that keeps failing is recorded and the others go on.
+   */
+  async runInProcess(runId: string): Promise<Run> {
+    const { settings, runs, db, logger } = this.deps;
+    const retry = { attempts: settings.attempts, baseDelayMs: settings.retryDelayMs, retryable: isTransient };
+    const heartbeat = setInterval(() => void runs.extendLease(db, runId, settings.leaseMs).catch(() => undefined), settings.leaseMs / 3);
+    try {
+      const prepared = await withRetries(() => this.prepare(runId), retry).catch(async (error: unknown) => {
+        await this.fail(runId, error);
+        throw error;
+      });
+      if (!prepared) return (await runs.get(db, runId))!;
+      for (let i = 0; i < prepared.domainUuids.length; i += settings.batchSize) {
+        const batch = prepared.domainUuids.slice(i, i + settings.batchSize);
+        await withRetries(() => this.syncDomains(prepared.run, prepared.context, batch), retry).catch(async () => {
+          // One domain at a time, so one bad domain does not fail its neighbours.
+          for (const uuid of batch) {
+            await withRetries(() => this.syncDomains(prepared.run, prepared.context, [uuid]), retry).catch((error: unknown) =>
+              this.failDomain(runId, uuid, error),
+            );
+          }
+        });
+      }
+      return await this.finish(runId);
+    } catch (error) {
+      logger.error({ runId, err: error }, 'run failed');
+      return (await runs.get(db, runId))!;
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  /** Waits for a run another process owns to end (a CLI sync that joined a queued run). */
+  async waitFor(runId: string, pollMs = 250, timeoutMs = 3_600_000): Promise<Run> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const run = await this.deps.runs.get(this.deps.db, runId);
+      if (!run) throw new AppError('NOT_FOUND', `run ${runId} does not exist`);
+      if (!['queued', 'running'].includes(run.status) || Date.now() > deadline) return run;
+      await sleep(pollMs);
+    }
+  }
+
+  /** Takes a quarantined run for approval (once); the caller then applies it, here or in the background. */
+  async approve(runId: string): Promise<Run> {
+    await this.requireQuarantined(runId);
+    if (!(await this.deps.runs.transition(this.deps.db, runId, 'quarantined', 'running'))) {
+      throw new AppError('RUN_NOT_QUARANTINED', `run ${runId} is not quarantined (it was approved or discarded meanwhile)`);
+    }
+    return (await this.deps.runs.get(this.deps.db, runId))!;
+  }
+
+  /** Applies an approved run's kept plans, domain by domain, and ends it succeeded. */
+  async applyApproved(runId: string): Promise<Run> {
+    const { db, runs } = this.deps;
+    const run = (await runs.get(db, runId))!;
+    for (const domain of await runs.domains(db, runId)) {
+      if (domain.status === 'quarantined') await applyApprovedDomain(this.deps, run, domain);
+    }
+    await runs.finish(db, runId, { status: 'succeeded', from: ['running'] });
+    return this.ended(run, 'succeeded');
+  }
+
+  async discard(runId: string): Promise<Run> {
+    await this.requireQuarantined(runId);
+    if (!(await this.deps.runs.finish(this.deps.db, runId, { status: 'discarded', from: ['quarantined'] }))) {
+      throw new AppError('RUN_NOT_QUARANTINED', `run ${runId} is not quarantined (it was approved or discarded meanwhile)`);
+    }
+    const run = (await this.deps.runs.get(this.deps.db, runId))!;
+    return this.ended(run, 'discarded');
+  }
+
+  private async requireQuarantined(runId: string): Promise<Run> {
+    const run = await this.deps.runs.get(this.deps.db, runId);
+    if (!run || run.parentId) throw new AppError('NOT_FOUND', `run ${runId} does not exist`);
+    if (run.status !== 'quarantined') throw new AppError('RUN_NOT_QUARANTINED', `run ${runId} is ${run.status}, not quarantined`);
+    return run;
+  }
+}

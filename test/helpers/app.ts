@@ -1,0 +1,52 @@
+import { Writable } from 'node:stream';
+import { start, type App, type StartOptions } from '../../src/app/start.js';
+import { redisUrl } from './env.js';
+
+/** Every log line a test app writes, kept for assertions (and for the secret scan). */
+export class LogCapture extends Writable {
+  readonly lines: string[] = [];
+
+  override _write(chunk: Buffer, _enc: string, done: () => void): void {
+    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    done();
+  }
+
+  messages(): Array<Record<string, unknown>> {
+    return this.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  }
+}
+
+export interface TestApp extends App {
+  logs: LogCapture;
+}
+
+/** Starts the real composition root on a test store and FusionPBX database. */
+export async function startTestApp(
+  urls: { store: string; fusionpbx?: string },
+  env: Record<string, string> = {},
+  parts: StartOptions['parts'] = { source: true },
+): Promise<TestApp> {
+  const logs = new LogCapture();
+  const app = await start({
+    env: {
+      DATABASE_URL: urls.store,
+      REDIS_URL: redisUrl(),
+      FUSIONPBX_SOURCE: 'database',
+      ...(urls.fusionpbx ? { FUSIONPBX_DATABASE_URL: urls.fusionpbx } : {}),
+      LOG_LEVEL: 'info',
+      SYNC_RETRY_DELAY_MS: '10',
+      SYNC_ATTEMPTS: '2',
+      ...env,
+    },
+    parts,
+    logDestination: logs,
+    processMetrics: false,
+  });
+  return Object.assign(app, { logs });
+}
+
+/** Requests a run and runs it to the end in this process, as `fusionpbx-sync sync` does. */
+export async function syncOnce(app: App, request: { domain?: string; dryRun?: boolean } = {}) {
+  const { run } = await app.sync!.requestRun({ trigger: 'cli', actor: 'test', ...request });
+  return app.sync!.runInProcess(run.id);
+}

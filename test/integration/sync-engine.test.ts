@@ -1,0 +1,233 @@
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { demoFactory } from '../../src/demo/demo-data.js';
+import { FusionpbxFactory } from '../../src/demo/fusionpbx-factory.js';
+import { startTestApp, syncOnce, type TestApp } from '../helpers/app.js';
+import { createFusionpbxDatabase, createStoreDatabase, rowVersions, rowsWritten, type TestDatabase } from '../helpers/databases.js';
+
+type Fpbx = Awaited<ReturnType<typeof createFusionpbxDatabase>>;
+
+describe('sync engine, end to end on real Postgres', () => {
+  let store: TestDatabase;
+  let fpbx: Fpbx;
+  let app: TestApp;
+  let f: FusionpbxFactory;
+
+  async function setup(factory: FusionpbxFactory, env: Record<string, string> = {}, layout: '5.4' | '5.5' = '5.5') {
+    f = factory;
+    store = await createStoreDatabase();
+    fpbx = await createFusionpbxDatabase(layout, f);
+    app = await startTestApp({ store: store.url, fusionpbx: fpbx.url }, env);
+  }
+
+  afterEach(async () => {
+    await app?.stop();
+    await fpbx?.drop();
+    await store?.drop();
+  });
+
+  describe('on the demo data', () => {
+    beforeEach(() => setup(demoFactory()));
+
+    it('creates tenants, users and extensions, then a second run writes nothing', async () => {
+      const first = await syncOnce(app);
+      expect(first.status).toBe('succeeded');
+      expect(first.counts.tenants?.created).toBe(3);
+      expect(first.counts.users?.created).toBe(f.users.length);
+      expect(first.counts.extensions?.created).toBe(f.extensions.length);
+      const [{ count }] = await store.db('users').count<{ count: number }[]>('* as count');
+      expect(count).toBe(f.users.length);
+
+      const before = await rowVersions(store.db);
+      const second = await syncOnce(app);
+      expect(second.status).toBe('succeeded');
+      expect(rowsWritten(before, await rowVersions(store.db))).toBe(0);
+      expect(second.counts.users).toMatchObject({ unchanged: f.users.length });
+      expect(second.counts.users?.created ?? 0).toBe(0);
+      const changes = await store.db('sync_changes').where({ run_id: second.id, kind: 'change' }).count<{ count: number }[]>('* as count');
+      expect(changes[0]!.count).toBe(0);
+    });
+
+    it('stores emails trimmed and lower-cased, from the contact when user_email is empty, unique across tenants', async () => {
+      await syncOnce(app);
+      const emails = await store.db('users').whereNotNull('email').pluck('email');
+      expect(emails).toContain('mixed.case@acme.example');
+      expect(emails).toContain('legacy@acme.example');
+      expect(emails.filter((e: string) => e === 'front-desk@example.com')).toHaveLength(1);
+      expect(new Set(emails).size).toBe(emails.length);
+      const typo = await store.db('users').where({ username: 'typo' }).first();
+      expect(typo).toMatchObject({ email: null, status: 'enabled' });
+    });
+
+    it('disables the users of a disabled domain with the reason, and the tenant', async () => {
+      await syncOnce(app);
+      const initech = f.domains.find((d) => d.name.startsWith('initech'))!;
+      const users = await store.db('users').where({ fusionpbx_domain_uuid: initech.uuid });
+      expect(users.every((u: { status: string; disabled_reason: string }) => u.status === 'disabled' && u.disabled_reason === 'domain disabled in FusionPBX')).toBe(true);
+      expect(await store.db('tenants').where({ name: initech.name }).first()).toMatchObject({ enabled: false });
+      initech.enabled = true;
+      await fpbx.rewrite();
+      const run = await syncOnce(app);
+      expect(run.counts.users?.enabled).toBe(users.length);
+      expect(await store.db('tenants').where({ name: initech.name }).first()).toMatchObject({ enabled: true });
+    });
+
+    it('runs dry: changes are recorded, nothing is written', async () => {
+      const before = await rowVersions(store.db);
+      const run = await syncOnce(app, { dryRun: true });
+      expect(run).toMatchObject({ status: 'succeeded', dryRun: true });
+      expect(run.counts.users?.created).toBe(f.users.length);
+      expect(rowsWritten(before, await rowVersions(store.db))).toBe(0);
+      const planned = await store.db('sync_changes').where({ run_id: run.id, kind: 'change' });
+      expect(planned.length).toBeGreaterThan(0);
+      expect(planned.every((c: { applied: boolean }) => !c.applied)).toBe(true);
+    });
+  });
+
+  describe('removal, rename and reappearance', () => {
+    it('disables a user removed upstream (never deletes), re-enables it when it reappears', async () => {
+      const g = new FusionpbxFactory(3);
+      const d = g.domain('acme.example.net');
+      for (let i = 0; i < 10; i++) g.user(d, `u${i}`);
+      await setup(g);
+      await syncOnce(app);
+      const victim = g.users[4]!;
+      g.removeUser(victim);
+      await fpbx.rewrite();
+      const run = await syncOnce(app);
+      expect(run.counts.users?.disabled).toBe(1);
+      const row = await store.db('users').where({ fusionpbx_user_uuid: victim.uuid }).first();
+      expect(row).toMatchObject({ status: 'disabled', disabled_by: 'sync', disabled_reason: 'removed from FusionPBX' });
+      const log = await store.db('user_activation_log').where({ user_id: row.id });
+      expect(log).toEqual([expect.objectContaining({ action: 'disabled', actor: 'sync', run_id: run.id })]);
+
+      g.users.push(victim);
+      await fpbx.rewrite();
+      const back = await syncOnce(app);
+      expect(back.counts.users?.enabled).toBe(1);
+      expect(await store.db('users').where({ id: row.id }).first()).toMatchObject({ status: 'enabled', disabled_reason: null });
+      expect(await store.db('users').count<{ count: number }[]>('* as count')).toEqual([{ count: 10 }]);
+    });
+
+    it('renames the tenant when the domain is renamed: no duplicate tenant or user', async () => {
+      const g = new FusionpbxFactory(4);
+      const d = g.domain('old.example.net');
+      const u = g.user(d, 'alice');
+      g.link(g.extension(d, '101'), u);
+      await setup(g);
+      await syncOnce(app);
+      const tenant = await store.db('tenants').first();
+      d.name = 'new.example.net';
+      for (const e of g.extensions) e.userContext = d.name;
+      await fpbx.rewrite();
+      const run = await syncOnce(app);
+      expect(run.counts.tenants?.updated).toBe(1);
+      const tenants = await store.db('tenants');
+      expect(tenants).toEqual([expect.objectContaining({ id: tenant.id, name: 'new.example.net' })]);
+      expect(await store.db('users').count<{ count: number }[]>('* as count')).toEqual([{ count: 1 }]);
+      expect(await store.db('domains').first()).toMatchObject({ name: 'new.example.net', tenant_id: tenant.id });
+    });
+  });
+
+  describe('safety', () => {
+    it('quarantines a run that would disable more than SYNC_MAX_DISABLE; nothing changes until approved', async () => {
+      const g = new FusionpbxFactory(5);
+      const d = g.domain('acme.example.net');
+      for (let i = 0; i < 20; i++) g.user(d, `u${i}`);
+      await setup(g, { SYNC_MAX_DISABLE: '3' });
+      await syncOnce(app);
+      g.users.splice(0, 5);
+      await fpbx.rewrite();
+      const before = await rowVersions(store.db);
+      const run = await syncOnce(app);
+      expect(run.status).toBe('quarantined');
+      expect(run.quarantineReason).toMatch(/would disable 5 users/);
+      expect(run.counts.users?.disabled).toBe(5);
+      expect(rowsWritten(before, await rowVersions(store.db))).toBe(0);
+      const kept = await store.db('sync_changes').where({ run_id: run.id, kind: 'change', action: 'disabled' });
+      expect(kept).toHaveLength(5);
+
+      await app.sync!.approve(run.id);
+      const approved = await app.sync!.applyApproved(run.id);
+      expect(approved.status).toBe('succeeded');
+      expect(await store.db('users').where({ status: 'disabled' }).count<{ count: number }[]>('* as count')).toEqual([{ count: 5 }]);
+      expect(await store.db('sync_changes').where({ run_id: run.id, kind: 'change', applied: true }).count<{ count: number }[]>('* as count')).toEqual([{ count: 5 }]);
+      await expect(app.sync!.approve(run.id)).rejects.toMatchObject({ code: 'RUN_NOT_QUARANTINED' });
+    });
+
+    it('applies an approved plan only where rows still hold what the plan saw', async () => {
+      const g = new FusionpbxFactory(12);
+      const d = g.domain('acme.example.net');
+      for (let i = 0; i < 10; i++) g.user(d, `u${i}`);
+      await setup(g, { SYNC_MAX_DISABLE: '1' });
+      await syncOnce(app);
+      const [edited, ...others] = g.users.splice(0, 3);
+      await fpbx.rewrite();
+      const run = await syncOnce(app);
+      expect(run.status).toBe('quarantined');
+      // An admin disables one of them by hand before the approval.
+      await store.db('users').where({ fusionpbx_user_uuid: edited!.uuid }).update({ status: 'disabled', disabled_by: 'admin', disabled_reason: 'by hand' });
+      await app.sync!.approve(run.id);
+      const approved = await app.sync!.applyApproved(run.id);
+      expect(approved.status).toBe('succeeded');
+      expect(await store.db('users').where({ fusionpbx_user_uuid: edited!.uuid }).first()).toMatchObject({ disabled_by: 'admin', disabled_reason: 'by hand' });
+      for (const u of others) expect(await store.db('users').where({ fusionpbx_user_uuid: u.uuid }).first()).toMatchObject({ status: 'disabled', disabled_by: 'sync' });
+      const stale = await store.db('sync_changes').where({ run_id: run.id, code: 'CHANGED_SINCE_PLAN' });
+      expect(stale).toHaveLength(1);
+    });
+
+    it('quarantines a source that suddenly returns nothing, and a discard leaves the store as it was', async () => {
+      const g = new FusionpbxFactory(6);
+      const d = g.domain('acme.example.net');
+      for (let i = 0; i < 4; i++) g.user(d, `u${i}`);
+      await setup(g, { SYNC_MAX_DISABLE: '100%' });
+      await syncOnce(app);
+      g.removeDomain(d);
+      await fpbx.rewrite();
+      const before = await rowVersions(store.db);
+      const run = await syncOnce(app);
+      expect(run.status).toBe('quarantined');
+      expect(run.quarantineReason).toMatch(/no domains/);
+      await app.sync!.discard(run.id);
+      expect((await app.stores.runs.get(app.db, run.id))?.status).toBe('discarded');
+      expect(rowsWritten(before, await rowVersions(store.db))).toBe(0);
+    });
+
+    it('records a bad row and skips it; the rest of the domain syncs', async () => {
+      const g = new FusionpbxFactory(8);
+      const d = g.domain('acme.example.net');
+      g.user(d, 'good');
+      const bad = g.user(d, 'bad', { enabled: 'sometimes' });
+      g.user(d, 'typo', { email: 'typo@@acme' });
+      await setup(g, {}, '5.4');
+      const run = await syncOnce(app);
+      expect(run.status).toBe('succeeded');
+      expect(run.counts.users).toMatchObject({ created: 2, error: 1, warning: 1 });
+      const problems = await store.db('sync_changes').where({ run_id: run.id }).whereNot('kind', 'change');
+      expect(problems.map((p: { code: string; fusionpbx_uuid: string }) => [p.code, p.fusionpbx_uuid])).toEqual(
+        expect.arrayContaining([['INVALID_FLAG', bad.uuid]]),
+      );
+      expect(await store.db('users').where({ username: 'typo' }).first()).toMatchObject({ email: null });
+    });
+  });
+
+  describe('mapping file', () => {
+    it('merges domains into one tenant and leaves excluded domains out', async () => {
+      const g = new FusionpbxFactory(10);
+      const a = g.domain('a.example.net');
+      const b = g.domain('b.example.net');
+      const lab = g.domain('lab.example.net');
+      for (const d of [a, b, lab]) g.user(d, `user-${d.name.split('.')[0]}`);
+      const file = join(tmpdir(), `mapping-${process.pid}-${Date.now()}.json`);
+      writeFileSync(file, JSON.stringify({ tenants: [{ key: 'ab', name: 'A and B', domains: ['a.example.net', b.uuid] }], exclude: ['lab.example.net'] }));
+      await setup(g, { SYNC_MAPPING_FILE: file });
+      await syncOnce(app);
+      const tenants = await store.db('tenants');
+      expect(tenants).toEqual([expect.objectContaining({ name: 'A and B', sync_key: 'mapping:ab' })]);
+      expect(await store.db('users').pluck('username')).toEqual(expect.arrayContaining(['user-a', 'user-b']));
+      expect(await store.db('users').count<{ count: number }[]>('* as count')).toEqual([{ count: 2 }]);
+    });
+  });
+});
