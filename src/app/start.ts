@@ -5,7 +5,7 @@ import { describeConfig, loadConfig, type Config, type ConfigNeeds } from '../co
 import { loadMapping } from '../config/mapping-file.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { Metrics } from '../observability/metrics.js';
-import { createSource } from '../sources/create-source.js';
+import { createRestClient, createSource } from '../sources/create-source.js';
 import type { FusionpbxSource } from '../sources/source.js';
 import { ActivationLogStore } from '../store/activation-log-store.js';
 import { ChangeStore } from '../store/change-store.js';
@@ -14,6 +14,15 @@ import { migrate } from '../store/migrate.js';
 import { RunStore } from '../store/run-store.js';
 import { ScopeStore } from '../store/scope-store.js';
 import { SyncService } from '../sync/sync-service.js';
+import { createProbe } from '../probes/create-probe.js';
+import type { ActiveCallProbe } from '../probes/active-call-probe.js';
+import { ExclusionStore } from '../store/exclusion-store.js';
+import { ExtensionStore } from '../store/extension-store.js';
+import { TenantStore } from '../store/tenant-store.js';
+import { UserStore } from '../store/user-store.js';
+import { UserLifecycle } from '../users/user-lifecycle.js';
+import { UsersService } from '../users/users-service.js';
+import type { ReenableScheduler } from '../users/user-writes.js';
 
 export interface StartOptions {
   env?: NodeJS.ProcessEnv;
@@ -24,14 +33,28 @@ export interface StartOptions {
   processMetrics?: boolean;
 }
 
+export interface Stores {
+  runs: RunStore;
+  changes: ChangeStore;
+  activationLog: ActivationLogStore;
+  scope: ScopeStore;
+  users: UserStore;
+  extensions: ExtensionStore;
+  tenants: TenantStore;
+  exclusions: ExclusionStore;
+}
+
 export interface App {
   config: Config;
   logger: Logger;
   metrics: Metrics;
   db: Knex;
-  stores: { runs: RunStore; changes: ChangeStore; activationLog: ActivationLogStore; scope: ScopeStore };
+  stores: Stores;
   source: FusionpbxSource | null;
   sync: SyncService | null;
+  probe: ActiveCallProbe | null;
+  users: UsersService | null;
+  lifecycle: UserLifecycle | null;
   stop(): Promise<void>;
 }
 
@@ -52,8 +75,18 @@ export async function start(options: StartOptions): Promise<App> {
     const applied = await migrate(db);
     if (applied.length > 0) logger.info({ migrations: applied }, 'store migrated');
 
-    const stores = { runs: new RunStore(), changes: new ChangeStore(), activationLog: new ActivationLogStore(), scope: new ScopeStore() };
-    const source = options.parts.source ? createSource(config, metrics) : null;
+    const stores: Stores = {
+      runs: new RunStore(),
+      changes: new ChangeStore(),
+      activationLog: new ActivationLogStore(),
+      scope: new ScopeStore(),
+      users: new UserStore(),
+      extensions: new ExtensionStore(),
+      tenants: new TenantStore(),
+      exclusions: new ExclusionStore(),
+    };
+    const rest = createRestClient(config, metrics);
+    const source = options.parts.source ? createSource(config, metrics, rest) : null;
     if (source) closers.unshift(['source', () => source.close()]);
     const sync = source
       ? new SyncService({
@@ -75,7 +108,17 @@ export async function start(options: StartOptions): Promise<App> {
         })
       : null;
 
-    return { config, logger, metrics, db, stores, source, sync, stop: () => closeAll(closers, logger) };
+    const probe = options.parts.probe ? createProbe(config, metrics, rest) : null;
+    const reenable: ReenableScheduler = {
+      // The queue's delayed jobs are not built yet; the sweep of due users is the only re-enable.
+      schedule: async (userId, until) => logger.warn({ userId, until }, 'timed re-enable needs the job queue, which is not built yet'),
+      cancel: async () => undefined,
+    };
+    const usersDeps = probe ? { db, ...stores, probe, reenable, newId: uuid7 } : null;
+    const users = usersDeps ? new UsersService(usersDeps) : null;
+    const lifecycle = usersDeps ? new UserLifecycle(usersDeps) : null;
+
+    return { config, logger, metrics, db, stores, source, sync, probe, users, lifecycle, stop: () => closeAll(closers, logger) };
   } catch (error) {
     await closeAll(closers, logger);
     throw error;

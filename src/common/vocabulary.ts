@@ -20,3 +20,13 @@ export type CountKey = Exclude<ChangeAction, 'deleted'> | 'unchanged' | ProblemK
 export type CountGroup = 'tenants' | 'domains' | 'users' | 'extensions';
 /** `{"users": {"created": 3, "conflict": 1}, ...}`: absent keys are 0. */
 export type Counts = Partial<Record<CountGroup, Partial<Record<CountKey, number>>>>;
+
+/** An extension to look for in live calls: where FreeSWITCH knows it by presence id. */
+export interface CallTarget {
+  extensionId: string;
+  fusionpbxDomainUuid: string;
+  number: string;
+  numberAlias: string | null;
+  domainName: string;
+  userContext: string | null;
+}

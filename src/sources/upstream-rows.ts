@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Entity, Problem, UpstreamDomain, UpstreamExtension, UpstreamUser } from './model.js';
+import type { DomainSnapshot, Entity, Problem, UpstreamDomain, UpstreamExtension, UpstreamUser } from './model.js';
 import { cleanName, cleanNumber, isUuid, normalizeDomainName, normalizeEmail, parseFlag } from './normalize.js';
 
 /**
@@ -171,4 +171,19 @@ export function readRows<T extends { uuid: string }>(rows: unknown[], entity: En
   }
   for (const id of rejected) byId.delete(id);
   return { items: [...byId.values()].map((v) => v.value), unreadable: [...rejected], problems };
+}
+
+/** A domain the source read: its user and extension rows, validated, as a snapshot. */
+export function presentSnapshot(domain: UpstreamDomain, userRows: unknown[], extensionRows: unknown[]): DomainSnapshot {
+  const users = readRows(userRows, 'user', toUser);
+  const extensions = readRows(extensionRows, 'extension', toExtension);
+  return {
+    state: 'present',
+    domain,
+    users: users.items,
+    extensions: extensions.items,
+    unreadableUserUuids: users.unreadable,
+    unreadableExtensionUuids: extensions.unreadable,
+    problems: [...users.problems, ...extensions.problems],
+  };
 }

@@ -3,7 +3,7 @@ import { SourceError } from '../../errors/sync-errors.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { Census, DomainSnapshot, UpstreamDomain } from '../model.js';
 import type { FusionpbxSource } from '../source.js';
-import { readRows, toDomain, toExtension, toUser } from '../upstream-rows.js';
+import { presentSnapshot, readRows, toDomain, toUser } from '../upstream-rows.js';
 import { DOMAINS_SQL, EXTENSIONS_SQL, USERS_SQL } from './queries.js';
 
 type Row = Record<string, unknown>;
@@ -54,17 +54,7 @@ export class DatabaseSource implements FusionpbxSource {
     return domainUuids.map((uuid): DomainSnapshot => {
       const domain = domains.get(uuid);
       if (!domain) return { state: 'absent', domainUuid: uuid, problems: [] };
-      const users = readRows(usersByDomain.get(uuid) ?? [], 'user', toUser);
-      const extensions = readRows(extensionsByDomain.get(uuid) ?? [], 'extension', toExtension);
-      return {
-        state: 'present',
-        domain,
-        users: users.items,
-        extensions: extensions.items,
-        unreadableUserUuids: users.unreadable,
-        unreadableExtensionUuids: extensions.unreadable,
-        problems: [...users.problems, ...extensions.problems],
-      };
+      return presentSnapshot(domain, usersByDomain.get(uuid) ?? [], extensionsByDomain.get(uuid) ?? []);
     });
   }
 

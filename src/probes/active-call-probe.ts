@@ -1,0 +1,39 @@
+import type { CallTarget } from '../common/vocabulary.js';
+
+export type { CallTarget };
+
+export interface ActiveCall {
+  extensionId: string;
+  number: string;
+  callUuid: string;
+  presenceId: string | null;
+  state: string;
+  node: string;
+}
+
+/**
+ * `ok`: every node answered, `calls` are the targets' live calls (maybe none). `unknown`: some
+ * node did not answer in time, or answered nonsense; callers treat that as busy (fail closed).
+ */
+export type ProbeAnswer = { status: 'ok'; calls: ActiveCall[] } | { status: 'unknown'; reason: string };
+
+export interface ActiveCallProbe {
+  readonly method: 'esl' | 'xmlrpc' | 'rest';
+  findCalls(targets: CallTarget[]): Promise<ProbeAnswer>;
+}
+
+/** Runs a call with a deadline; the `onTimeout` hook releases what the call holds. */
+export async function withDeadline<T>(ms: number, what: string, call: Promise<T>, onTimeout?: () => void): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      onTimeout?.();
+      reject(new Error(`${what} did not answer within ${ms} ms`));
+    }, ms);
+  });
+  try {
+    return await Promise.race([call, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,49 @@
+import type { Db } from './db.js';
+
+export interface Exclusion {
+  fusionpbxUserUuid: string;
+  email: string | null;
+  username: string | null;
+  tenantId: string | null;
+  reason: string | null;
+  excludedBy: string;
+  createdAt: string;
+}
+
+/** FusionPBX users an admin deleted here: the sync never recreates them until the exclusion is lifted. */
+export class ExclusionStore {
+  async add(db: Db, e: Omit<Exclusion, 'createdAt'>): Promise<void> {
+    await db('user_exclusions')
+      .insert({
+        fusionpbx_user_uuid: e.fusionpbxUserUuid,
+        email: e.email,
+        username: e.username,
+        tenant_id: e.tenantId,
+        reason: e.reason,
+        excluded_by: e.excludedBy,
+      })
+      .onConflict('fusionpbx_user_uuid')
+      .ignore();
+  }
+
+  async list(db: Db, limit: number, after: string | null): Promise<Exclusion[]> {
+    const rows = await db('user_exclusions')
+      .modify((b) => (after ? b.where('fusionpbx_user_uuid', '>', after) : b))
+      .orderBy('fusionpbx_user_uuid')
+      .limit(limit);
+    return rows.map((r: Record<string, unknown>) => ({
+      fusionpbxUserUuid: String(r.fusionpbx_user_uuid),
+      email: (r.email as string | null) ?? null,
+      username: (r.username as string | null) ?? null,
+      tenantId: (r.tenant_id as string | null) ?? null,
+      reason: (r.reason as string | null) ?? null,
+      excludedBy: String(r.excluded_by),
+      createdAt: (r.created_at as Date).toISOString(),
+    }));
+  }
+
+  /** Lifts an exclusion; returns false when there was none. */
+  async remove(db: Db, fusionpbxUserUuid: string): Promise<boolean> {
+    return (await db('user_exclusions').where({ fusionpbx_user_uuid: fusionpbxUserUuid }).del()) > 0;
+  }
+}

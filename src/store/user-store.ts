@@ -1,0 +1,121 @@
+import type { Role } from '../common/vocabulary.js';
+import type { Db } from './db.js';
+import { USER_COLUMNS } from './sync-snapshot-store.js';
+import { fromRow } from './tables.js';
+import type { User, UserSource, UserStatus } from './types.js';
+
+export interface UserRecord extends User {
+  lastLoginAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface UserFilter {
+  /** Part of the email or of the name, case-insensitive. */
+  q?: string;
+  tenantId?: string;
+  role?: Role;
+  status?: UserStatus;
+  source?: UserSource;
+}
+
+const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : v == null ? null : String(v));
+
+function toRecord(row: Record<string, unknown>): UserRecord {
+  return { ...fromRow<User>('user', row), lastLoginAt: iso(row.last_login_at), createdAt: iso(row.created_at)!, updatedAt: iso(row.updated_at)! };
+}
+
+const RECORD_COLUMNS = [...USER_COLUMNS, 'last_login_at', 'created_at', 'updated_at'];
+
+/** Reads of users for the admin API, and the few writes that are not field changes (password, login, delete). */
+export class UserStore {
+  async get(db: Db, id: string, options: { forUpdate?: boolean } = {}): Promise<UserRecord | null> {
+    const row = await db('users')
+      .select(RECORD_COLUMNS)
+      .where({ id })
+      .modify((b) => (options.forUpdate ? b.forUpdate() : b))
+      .first();
+    return row ? toRecord(row) : null;
+  }
+
+  async emailTaken(db: Db, email: string, exceptId?: string): Promise<boolean> {
+    const row = await db('users')
+      .where({ email })
+      .modify((b) => (exceptId ? b.whereNot('id', exceptId) : b))
+      .first('id');
+    return row !== undefined;
+  }
+
+  /**
+   * Users matching every filter, in id order (ids are time-ordered), keyset-paged. `q` uses the
+   * trigram index over email and names, so a partial match is an index scan at any size.
+   */
+  async list(db: Db, filter: UserFilter, limit: number, afterId: string | null): Promise<UserRecord[]> {
+    const rows = await db('users')
+      .select(RECORD_COLUMNS)
+      .modify((b) => {
+        if (filter.q) b.whereRaw(`search_text like ?`, [`%${escapeLike(filter.q.toLowerCase())}%`]);
+        if (filter.tenantId) b.where('tenant_id', filter.tenantId);
+        if (filter.role) b.where('role', filter.role);
+        if (filter.status) b.where('status', filter.status);
+        if (filter.source) b.where('source', filter.source);
+        if (afterId) b.where('id', '>', afterId);
+      })
+      .orderBy('id')
+      .limit(limit);
+    return rows.map(toRecord);
+  }
+
+  async insertManual(db: Db, user: Pick<User, 'id' | 'tenantId' | 'email' | 'firstName' | 'lastName' | 'role'>, passwordHash: string): Promise<void> {
+    await db('users').insert({
+      id: user.id,
+      tenant_id: user.tenantId,
+      email: user.email,
+      first_name: user.firstName,
+      last_name: user.lastName,
+      role: user.role,
+      status: 'enabled',
+      source: 'manual',
+      password_hash: passwordHash,
+    });
+  }
+
+  async passwordHash(db: Db, id: string): Promise<string | null> {
+    const row = await db('users').where({ id }).first('password_hash');
+    return (row?.password_hash as string | null) ?? null;
+  }
+
+  async setPasswordHash(db: Db, id: string, hash: string): Promise<void> {
+    await db('users').where({ id }).update({ password_hash: hash, updated_at: db.raw('now()') });
+  }
+
+  async findForLogin(db: Db, email: string): Promise<{ id: string; status: UserStatus; passwordHash: string | null } | null> {
+    const row = await db('users').where({ email }).first('id', 'status', 'password_hash');
+    return row ? { id: String(row.id), status: row.status as UserStatus, passwordHash: (row.password_hash as string | null) ?? null } : null;
+  }
+
+  async recordLogin(db: Db, id: string): Promise<void> {
+    await db('users').where({ id }).update({ last_login_at: db.raw('now()') });
+  }
+
+  /** Deletes the user; its extensions lose the link (and who made it). */
+  async delete(db: Db, id: string): Promise<void> {
+    await db('extensions').where({ user_id: id }).update({ user_id: null, link_source: null, updated_at: db.raw('now()') });
+    await db('users').where({ id }).del();
+  }
+
+  /** Users an admin disabled until a time that has passed (the sweep behind the timed re-enable jobs). */
+  async dueForReenable(db: Db, limit: number): Promise<Array<{ id: string; until: string }>> {
+    const rows = await db('users')
+      .select('id', 'disabled_until')
+      .where({ status: 'disabled', disabled_by: 'admin' })
+      .where('disabled_until', '<=', db.raw('now()'))
+      .orderBy('disabled_until')
+      .limit(limit);
+    return rows.map((r: Record<string, unknown>) => ({ id: String(r.id), until: iso(r.disabled_until)! }));
+  }
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

@@ -1,0 +1,148 @@
+import type { Role } from '../common/vocabulary.js';
+import { AppError } from '../errors/app-error.js';
+import { normalizeEmail, cleanName } from '../sources/normalize.js';
+import { changeFor } from '../sync/planner/changes.js';
+import type { Desired } from '../sync/planner/field-diff.js';
+import type { ActivationRecord } from '../store/activation-log-store.js';
+import type { ChangeRecord } from '../store/change-store.js';
+import type { Extension } from '../store/types.js';
+import type { UserFilter, UserRecord } from '../store/user-store.js';
+import { hashPassword, passwordProblem, verifyPassword } from './password.js';
+import { lockedUser, requireAnotherAdmin, writeChanges, type UsersDeps } from './user-writes.js';
+
+export interface UserDetail extends UserRecord {
+  extensions: Extension[];
+}
+
+export interface NewUser {
+  email: string;
+  password: string;
+  tenantId: string;
+  role: Role;
+  firstName?: string | null;
+  lastName?: string | null;
+}
+
+export type UserPatch = Partial<Omit<NewUser, 'password'>> & { password?: string };
+
+/** Fields FusionPBX owns on a synced user: an admin cannot change them here. */
+const OWNED = ['email', 'firstName', 'lastName', 'tenantId'] as const;
+
+/** Manual user management: create, read, search, edit, and the host application's login check. */
+export class UsersService {
+  constructor(private readonly deps: UsersDeps) {}
+
+  async get(id: string): Promise<UserDetail> {
+    const user = await this.deps.users.get(this.deps.db, id);
+    if (!user) throw new AppError('NOT_FOUND', `user ${id} does not exist`);
+    return { ...user, extensions: await this.deps.extensions.ofUser(this.deps.db, id) };
+  }
+
+  /** A page of users with their extensions (two queries whatever the page size). */
+  async list(filter: UserFilter, limit: number, afterId: string | null): Promise<{ items: UserDetail[]; next: string | null }> {
+    const page = await this.deps.users.list(this.deps.db, filter, limit + 1, afterId);
+    const items = page.slice(0, limit);
+    const extensions = await this.deps.extensions.ofUsers(this.deps.db, items.map((u) => u.id));
+    return {
+      items: items.map((u) => ({ ...u, extensions: extensions.get(u.id) ?? [] })),
+      next: page.length > limit ? items[items.length - 1]!.id : null,
+    };
+  }
+
+  async create(input: NewUser, actor: string): Promise<UserDetail> {
+    const email = validEmail(input.email);
+    const problem = passwordProblem(input.password);
+    if (problem) throw new AppError('VALIDATION_FAILED', problem);
+    const hash = await hashPassword(input.password);
+    const id = this.deps.newId();
+    await this.deps.db
+      .transaction(async (trx) => {
+        if (!(await this.deps.tenants.get(trx, input.tenantId))) throw new AppError('VALIDATION_FAILED', `tenantId: tenant ${input.tenantId} does not exist`);
+        if (await this.deps.users.emailTaken(trx, email)) throw new AppError('EMAIL_TAKEN', `email ${email} is already used by another user`);
+        const fields = { id, tenantId: input.tenantId, email, firstName: cleanName(input.firstName), lastName: cleanName(input.lastName), role: input.role };
+        await this.deps.users.insertManual(trx, fields, hash);
+        const after = { ...fields, status: 'enabled', source: 'manual' };
+        await this.deps.changes.record(trx, { runId: null, domainUuid: null, actor }, [{ entity: 'user', action: 'created', id, fusionpbxUuid: null, before: null, after, applied: true }], []);
+      })
+      .catch(emailRace(email));
+    return this.get(id);
+  }
+
+  async update(id: string, patch: UserPatch, actor: string): Promise<UserDetail> {
+    const desired: Desired = {};
+    if (patch.email !== undefined) desired.email = validEmail(patch.email);
+    if (patch.firstName !== undefined) desired.firstName = cleanName(patch.firstName);
+    if (patch.lastName !== undefined) desired.lastName = cleanName(patch.lastName);
+    if (patch.tenantId !== undefined) desired.tenantId = patch.tenantId;
+    if (patch.role !== undefined) desired.role = patch.role;
+    const problem = patch.password !== undefined ? passwordProblem(patch.password) : null;
+    if (problem) throw new AppError('VALIDATION_FAILED', problem);
+    const hash = patch.password !== undefined ? await hashPassword(patch.password) : null;
+
+    await this.deps.db
+      .transaction(async (trx) => {
+        const user = await lockedUser(this.deps, trx, id);
+        const change = changeFor('user', id, user.fusionpbxUserUuid, user, desired);
+        const owned = OWNED.filter((f) => change?.after[f] !== undefined);
+        if (user.source === 'fusionpbx' && owned.length > 0) {
+          throw new AppError('FIELD_OWNED_BY_FUSIONPBX', `user ${id} is synced: FusionPBX owns ${owned.join(', ')}; change ${owned.length > 1 ? 'them' : 'it'} in FusionPBX`);
+        }
+        if (change?.after.email && (await this.deps.users.emailTaken(trx, String(change.after.email), id))) {
+          throw new AppError('EMAIL_TAKEN', `email ${change.after.email} is already used by another user`);
+        }
+        if (change?.after.tenantId) {
+          if (!(await this.deps.tenants.get(trx, String(change.after.tenantId)))) throw new AppError('VALIDATION_FAILED', `tenantId: tenant ${change.after.tenantId} does not exist`);
+          if ((await this.deps.extensions.ofUser(trx, id)).length > 0) throw new AppError('EXTENSION_NOT_IN_TENANT', `user ${id} holds extensions of its tenant: unassign them before moving it`);
+          await requireAnotherAdmin(this.deps, trx, user, 'moved to another tenant');
+        } else if (change?.after.role !== undefined) {
+          await requireAnotherAdmin(this.deps, trx, user, 'demoted');
+        }
+        await writeChanges(this.deps, trx, change ? [change] : [], actor);
+        if (hash) {
+          await this.deps.users.setPasswordHash(trx, id, hash);
+          await this.deps.changes.record(trx, { runId: null, domainUuid: null, actor }, [{ entity: 'user', action: 'updated', id, fusionpbxUuid: user.fusionpbxUserUuid, before: null, after: { passwordChanged: true }, applied: true }], []);
+        }
+      })
+      .catch(emailRace(String(desired.email ?? '')));
+    return this.get(id);
+  }
+
+  /**
+   * The host application's login check: a wrong password, an unknown email and a disabled user
+   * get the same answer, after the same work. Records the login on success.
+   */
+  async verifyCredentials(email: string, password: string): Promise<UserDetail> {
+    const normal = normalizeEmail(email).email;
+    const found = normal ? await this.deps.users.findForLogin(this.deps.db, normal) : null;
+    const ok = await verifyPassword(password, found?.passwordHash ?? null);
+    if (!found || !ok || found.status !== 'enabled') throw new AppError('INVALID_CREDENTIALS', 'the email or the password is wrong, or the user is disabled');
+    await this.deps.users.recordLogin(this.deps.db, found.id);
+    return this.get(found.id);
+  }
+
+  async activationLog(id: string, limit: number, afterId?: number): Promise<ActivationRecord[]> {
+    await this.get(id);
+    return this.deps.activationLog.forUser(this.deps.db, id, limit, afterId);
+  }
+
+  /** Sync and admin changes to one user, side by side, oldest first. */
+  async history(id: string, limit: number, afterId?: number): Promise<ChangeRecord[]> {
+    return this.deps.changes.forObject(this.deps.db, id, limit, afterId);
+  }
+}
+
+function validEmail(raw: string): string {
+  const { email, warning } = normalizeEmail(raw);
+  if (!email) throw new AppError('VALIDATION_FAILED', `email: ${warning ?? 'is required'}`);
+  return email;
+}
+
+/** Two requests racing for one email: the deferred unique constraint fails the second at commit. */
+function emailRace(email: string) {
+  return (error: unknown): never => {
+    if ((error as { code?: string; constraint?: string }).code === '23505' && (error as { constraint?: string }).constraint === 'users_email_key') {
+      throw new AppError('EMAIL_TAKEN', `email ${email} is already used by another user`);
+    }
+    throw error;
+  };
+}

@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { FusionpbxFactory } from '../../src/demo/fusionpbx-factory.js';
+import { startFreeswitchStandIn, type FreeswitchStandIn } from '../../src/demo/freeswitch-stand-in.js';
+import { startTestApp, syncOnce, type TestApp } from '../helpers/app.js';
+import { createFusionpbxDatabase, createStoreDatabase, rowVersions, rowsWritten, type TestDatabase } from '../helpers/databases.js';
+
+const CALL = { uuid: '5d0f7a3e-2b1c-4c7e-9a51-0c3e2a7d9f10', presence_id: '101@guard.example.net', callstate: 'ACTIVE' };
+
+describe('active-call guard on delete and unassign', () => {
+  const f = new FusionpbxFactory(31);
+  const d = f.domain('guard.example.net');
+  const alice = f.user(d, 'alice');
+  f.link(f.extension(d, '101', { numberAlias: '5101' }), alice);
+  f.user(d, 'bob');
+  f.extension(d, '102');
+  f.extension(d, '103');
+  let store: TestDatabase;
+  let fpbx: Awaited<ReturnType<typeof createFusionpbxDatabase>>;
+  let fs: FreeswitchStandIn;
+  let app: TestApp;
+  let aliceId: string;
+
+  beforeAll(async () => {
+    store = await createStoreDatabase();
+    fpbx = await createFusionpbxDatabase('5.5', f);
+    fs = await startFreeswitchStandIn({ password: 'guard-pass' });
+    app = await startTestApp(
+      { store: store.url, fusionpbx: fpbx.url },
+      { ACTIVE_CALLS: 'esl', FREESWITCH_ESL: `127.0.0.1:${fs.port}`, FREESWITCH_ESL_PASSWORD: 'guard-pass', PROBE_TIMEOUT_MS: '500' },
+      { source: true, probe: true },
+    );
+    await syncOnce(app);
+    aliceId = (await store.db('users').where({ fusionpbx_user_uuid: alice.uuid }).first()).id;
+  });
+  afterAll(async () => {
+    await app.stop();
+    await fs.close();
+    await fpbx.drop();
+    await store.drop();
+  });
+  beforeEach(() => {
+    fs.channels = [];
+    fs.setHang(false);
+  });
+
+  it('refuses to delete a user whose extension is in a call (409), and writes nothing', async () => {
+    fs.channels = [CALL];
+    const before = await rowVersions(store.db);
+    const changes = await store.db('sync_changes').count<{ count: number }[]>('* as count');
+    await expect(app.lifecycle!.delete(aliceId, 'admin')).rejects.toMatchObject({
+      code: 'USER_IN_ACTIVE_CALL',
+      message: expect.stringMatching(/extension 101 is in a call/),
+      details: { calls: [expect.objectContaining({ number: '101', callUuid: CALL.uuid })] },
+    });
+    expect(rowsWritten(before, await rowVersions(store.db))).toBe(0);
+    expect(await store.db('sync_changes').count<{ count: number }[]>('* as count')).toEqual(changes);
+  });
+
+  it('refuses when the probe cannot answer (503), and writes nothing', async () => {
+    fs.setHang(true);
+    const before = await rowVersions(store.db);
+    await expect(app.lifecycle!.delete(aliceId, 'admin')).rejects.toMatchObject({ code: 'ACTIVE_CALLS_UNAVAILABLE' });
+    expect(rowsWritten(before, await rowVersions(store.db))).toBe(0);
+  });
+
+  it('guards unassigning an extension an admin assigned to a manual user', async () => {
+    const tenant = await store.db('tenants').first();
+    const manual = await app.users!.create({ email: 'carol@guard.example', password: 'a long enough password', tenantId: tenant.id, role: 'user' }, 'admin');
+    const ext = await store.db('extensions').where({ number: '102' }).first();
+    await app.lifecycle!.assignExtension(manual.id, ext.id, 'admin');
+    fs.channels = [{ ...CALL, presence_id: '102@guard.example.net' }];
+    await expect(app.lifecycle!.unassignExtension(manual.id, ext.id, 'admin')).rejects.toMatchObject({ code: 'USER_IN_ACTIVE_CALL' });
+    expect((await store.db('extensions').where({ id: ext.id }).first()).user_id).toBe(manual.id);
+    fs.channels = [];
+    await app.lifecycle!.unassignExtension(manual.id, ext.id, 'admin');
+    expect(await store.db('extensions').where({ id: ext.id }).first()).toMatchObject({ user_id: null, link_source: null });
+  });
+
+  it('deletes an idle synced user, excludes it from later syncs, and logs who did it', async () => {
+    fs.channels = [{ ...CALL, presence_id: '999@guard.example.net' }];
+    await app.lifecycle!.delete(aliceId, 'ops');
+    expect(await store.db('users').where({ id: aliceId }).first()).toBeUndefined();
+    expect(await store.db('user_exclusions').where({ fusionpbx_user_uuid: alice.uuid }).first()).toMatchObject({ excluded_by: 'ops' });
+    expect(await store.db('sync_changes').where({ object_id: aliceId, action: 'deleted' }).first()).toMatchObject({ actor: 'ops', applied: true });
+    const run = await syncOnce(app);
+    expect(run.counts.users?.created ?? 0).toBe(0);
+    expect(await store.db('users').where({ fusionpbx_user_uuid: alice.uuid }).first()).toBeUndefined();
+    expect(await store.db('extensions').where({ number: '101' }).first()).toMatchObject({ user_id: null });
+  });
+});

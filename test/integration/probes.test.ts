@@ -1,0 +1,168 @@
+import { createServer } from 'node:net';
+import axios from 'axios';
+import nock from 'nock';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startFreeswitchStandIn, type FreeswitchStandIn } from '../../src/demo/freeswitch-stand-in.js';
+import type { CallTarget } from '../../src/probes/active-call-probe.js';
+import { EslProbe } from '../../src/probes/esl/esl-probe.js';
+import { RestCallProbe } from '../../src/probes/rest-call-probe.js';
+import { XmlRpcProbe } from '../../src/probes/xmlrpc-probe.js';
+import { RestClient, createRestHttp } from '../../src/sources/rest/rest-client.js';
+
+const D = '6f1c0c52-6a4e-4d7e-9a0f-2f6f3f0f9b11';
+const target = (number: string, extra: Partial<CallTarget> = {}): CallTarget => ({
+  extensionId: `ext-${number}`,
+  fusionpbxDomainUuid: D,
+  number,
+  numberAlias: null,
+  domainName: 'acme.example.net',
+  userContext: 'acme.example.net',
+  ...extra,
+});
+let channels = 0;
+const channel = (presence: string, extra: Record<string, string | boolean> = {}) => ({
+  uuid: `5d0f7a3e-2b1c-4c7e-9a51-${(++channels).toString(16).padStart(12, '0')}`,
+  presence_id: presence,
+  callstate: 'ACTIVE',
+  direction: 'inbound',
+  created_epoch: '1777889702',
+  context: 'acme.example.net',
+  ...extra,
+});
+
+/** A port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+describe('event-socket probe against a FreeSWITCH peer speaking the real framing', () => {
+  let one: FreeswitchStandIn;
+  let two: FreeswitchStandIn;
+  beforeAll(async () => {
+    one = await startFreeswitchStandIn({ password: 'ClueCon2' });
+    two = await startFreeswitchStandIn({ password: 'ClueCon2' });
+  });
+  afterAll(async () => {
+    await one.close();
+    await two.close();
+  });
+  const probe = (nodes: Array<{ host: string; port: number }>, password = 'ClueCon2', timeoutMs = 1000) => new EslProbe({ nodes, password, timeoutMs });
+
+  it('answers ok with no calls when every node reports {"row_count":0}', async () => {
+    one.channels = [];
+    two.channels = [];
+    expect(await probe([one, two]).findCalls([target('101')])).toEqual({ status: 'ok', calls: [] });
+    expect(one.commands).toEqual(expect.arrayContaining(['auth ***', 'api show channels as json']));
+  });
+
+  it('finds a call by extension@domain on any node, case-insensitively, and by alias', async () => {
+    one.channels = [channel('1001@ACME.example.net')];
+    two.channels = [channel('5102@acme.example.net', { callstate: 'RINGING' }), channel('103@other.example.net')];
+    const answer = await probe([one, two]).findCalls([target('1001'), target('102', { numberAlias: '5102' }), target('103')]);
+    expect(answer.status).toBe('ok');
+    if (answer.status !== 'ok') return;
+    expect(answer.calls.map((c) => [c.number, c.state, c.node])).toEqual([
+      ['1001', 'ACTIVE', `127.0.0.1:${one.port}`],
+      ['102', 'RINGING', `127.0.0.1:${two.port}`],
+    ]);
+  });
+
+  it('ignores hung-up channels and stale core-db rows (uuid_exists false)', async () => {
+    one.channels = [channel('101@acme.example.net', { callstate: 'HANGUP' }), channel('102@acme.example.net', { exists: false })];
+    two.channels = [];
+    expect(await probe([one, two]).findCalls([target('101'), target('102')])).toEqual({ status: 'ok', calls: [] });
+  });
+
+  it('is unknown when one of two nodes is down (fail closed)', async () => {
+    one.channels = [];
+    const answer = await probe([one, { host: '127.0.0.1', port: await closedPort() }]).findCalls([target('101')]);
+    expect(answer).toMatchObject({ status: 'unknown', reason: expect.stringMatching(/ECONNREFUSED/) });
+  });
+
+  it('is unknown, saying why, on a wrong password', async () => {
+    const answer = await probe([one], 'wrong').findCalls([target('101')]);
+    expect(answer).toMatchObject({ status: 'unknown', reason: expect.stringMatching(/authentication failed: check FREESWITCH_ESL_PASSWORD/) });
+  });
+
+  it('is unknown within the timeout when a node accepts and never answers', async () => {
+    const hung = await startFreeswitchStandIn({ password: 'ClueCon2', hang: true });
+    try {
+      const started = Date.now();
+      const answer = await probe([hung], 'ClueCon2', 300).findCalls([target('101')]);
+      expect(answer).toMatchObject({ status: 'unknown', reason: expect.stringMatching(/did not answer within 300 ms/) });
+      expect(Date.now() - started).toBeLessThan(1500);
+    } finally {
+      await hung.close();
+    }
+  });
+});
+
+describe('XML-RPC probe (mod_xml_rpc, nock)', () => {
+  const base = 'http://freeswitch:works@fs.example.net:8080';
+  const probe = () => new XmlRpcProbe(axios.create(), base, 500);
+  afterEach(() => nock.cleanAll());
+
+  it('parses show channels as xml and matches presence ids, with Basic auth from the URL', async () => {
+    nock('http://fs.example.net:8080')
+      .get('/xmlapi/show')
+      .query({ 'channels as xml': '' })
+      .basicAuth({ user: 'freeswitch', pass: 'works' })
+      .reply(
+        200,
+        `<result row_count="2">
+  <row row_id="1"><uuid>a-1</uuid><presence_id>101@acme.example.net</presence_id><callstate>ACTIVE</callstate><context>acme.example.net</context></row>
+  <row row_id="2"><uuid>b-2</uuid><presence_id>999@acme.example.net</presence_id><callstate>EARLY</callstate></row>
+</result>`,
+      );
+    expect(await probe().findCalls([target('101')])).toMatchObject({ status: 'ok', calls: [{ number: '101', callUuid: 'a-1', state: 'ACTIVE' }] });
+  });
+
+  it('handles <result row_count="0"/>', async () => {
+    nock('http://fs.example.net:8080').get('/xmlapi/show').query(true).reply(200, '<result row_count="0"/>');
+    expect(await probe().findCalls([target('101')])).toEqual({ status: 'ok', calls: [] });
+  });
+
+  it.each([
+    ['malformed XML', 200, '<result row_count="1"><row><uuid>x</row>'],
+    ['an error text', 200, '-ERR SQL disabled, no data available!'],
+    ['a 401', 401, 'Unauthorized'],
+  ])('is unknown on %s', async (_what, status, body) => {
+    nock('http://fs.example.net:8080').get('/xmlapi/show').query(true).reply(status, body);
+    expect((await probe().findCalls([target('101')])).status).toBe('unknown');
+  });
+
+  it('is unknown on a timeout, and never shows the credentials', async () => {
+    nock('http://fs.example.net:8080').get('/xmlapi/show').query(true).delay(1000).reply(200, '<result row_count="0"/>');
+    const answer = await probe().findCalls([target('101')]);
+    expect(answer).toMatchObject({ status: 'unknown', reason: expect.stringMatching(/timed out/) });
+    expect(JSON.stringify(answer)).not.toContain('works');
+  });
+});
+
+describe('REST call-list probe (nock)', () => {
+  const client = new RestClient(createRestHttp({ timeoutMs: 300 }), { url: 'https://pbx.example.com', apiKey: 'k:s', timeoutMs: 300, concurrency: 2, pageSize: 50, retries: 0 });
+  afterEach(() => nock.cleanAll());
+
+  it('matches calls by caller or destination number within the domain', async () => {
+    nock('https://pbx.example.com')
+      .post('/app/rest_api/rest.php', (b) => b.action === 'call-list' && b.domain_uuid === D)
+      .reply(200, {
+        data: [
+          { call_uuid: 'c1', domain_uuid: D, state: 'answered', caller_id_number: '101', destination_number: '5551234' },
+          { call_uuid: 'c2', domain_uuid: D, state: 'ended', caller_id_number: '102', destination_number: '103' },
+        ],
+        pagination: { page: 1, per_page: 50, total: 2 },
+      });
+    const answer = await new RestCallProbe(client, 500).findCalls([target('101'), target('102')]);
+    expect(answer).toMatchObject({ status: 'ok', calls: [{ number: '101', callUuid: 'c1' }] });
+  });
+
+  it('is unknown when the API fails', async () => {
+    nock('https://pbx.example.com').post('/app/rest_api/rest.php').reply(500, 'down');
+    expect((await new RestCallProbe(client, 500).findCalls([target('101')])).status).toBe('unknown');
+  });
+});
