@@ -1,28 +1,35 @@
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import type { DestinationStream } from 'pino';
+import { createWorker } from '../../workers/worker.js';
 import { uuid7 } from '../common/uuid7.js';
 import { describeConfig, loadConfig, type Config, type ConfigNeeds } from '../config/config.js';
 import { loadMapping } from '../config/mapping-file.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { Metrics } from '../observability/metrics.js';
+import { NO_PROBE, type ActiveCallProbe } from '../probes/active-call-probe.js';
+import { createProbe } from '../probes/create-probe.js';
+import { Housekeeping } from '../queue/housekeeping.js';
+import { createRedis } from '../queue/redis.js';
+import { SyncQueue } from '../queue/sync-queue.js';
 import { createRestClient, createSource } from '../sources/create-source.js';
 import type { FusionpbxSource } from '../sources/source.js';
 import { ActivationLogStore } from '../store/activation-log-store.js';
 import { ChangeStore } from '../store/change-store.js';
 import { createKnex } from '../store/db.js';
+import { ExclusionStore } from '../store/exclusion-store.js';
+import { ExtensionStore } from '../store/extension-store.js';
 import { migrate } from '../store/migrate.js';
 import { RunStore } from '../store/run-store.js';
 import { ScopeStore } from '../store/scope-store.js';
-import { SyncService } from '../sync/sync-service.js';
-import { createProbe } from '../probes/create-probe.js';
-import type { ActiveCallProbe } from '../probes/active-call-probe.js';
-import { ExclusionStore } from '../store/exclusion-store.js';
-import { ExtensionStore } from '../store/extension-store.js';
 import { TenantStore } from '../store/tenant-store.js';
 import { UserStore } from '../store/user-store.js';
+import { SyncService } from '../sync/sync-service.js';
 import { UserLifecycle } from '../users/user-lifecycle.js';
-import { UsersService } from '../users/users-service.js';
 import type { ReenableScheduler } from '../users/user-writes.js';
+import { UsersService } from '../users/users-service.js';
+import { Shutdown } from './shutdown.js';
 
 export interface StartOptions {
   env?: NodeJS.ProcessEnv;
@@ -53,24 +60,32 @@ export interface App {
   source: FusionpbxSource | null;
   sync: SyncService | null;
   probe: ActiveCallProbe | null;
-  users: UsersService | null;
-  lifecycle: UserLifecycle | null;
+  users: UsersService;
+  lifecycle: UserLifecycle;
+  /** The queue as a producer (the API and the CLI add jobs through it). */
+  queue: SyncQueue | null;
+  worker: Worker | null;
+  housekeeping: Housekeeping | null;
+  /** Staged shutdown: stop taking work, drain, close every connection; bounded by SHUTDOWN_TIMEOUT_MS. */
   stop(): Promise<void>;
 }
 
 /**
  * The composition root: validates configuration, migrates the store under an advisory lock, then
- * builds stores -> clients -> services. Nothing is built at import time.
+ * builds stores -> clients -> services -> queue and workers, and returns a handle with stop().
+ * Nothing is built at import time.
  */
 export async function start(options: StartOptions): Promise<App> {
-  const config = loadConfig(options.env ?? process.env, options.parts);
+  const parts = options.parts;
+  const config = loadConfig(options.env ?? process.env, parts);
   const logger = createLogger(config.LOG_LEVEL, options.logDestination);
   const mapping = loadMapping(config.SYNC_MAPPING_FILE);
   const metrics = new Metrics({ processMetrics: options.processMetrics });
   logger.debug({ config: describeConfig(config) }, 'configuration');
 
+  const shutdown = new Shutdown(logger, config.SHUTDOWN_TIMEOUT_MS);
   const db = createKnex(config.DATABASE_URL, { applicationName: 'fusionpbx-sync' });
-  const closers: Array<[string, () => Promise<unknown>]> = [['store', () => db.destroy()]];
+  shutdown.last('store', () => db.destroy());
   try {
     const applied = await migrate(db);
     if (applied.length > 0) logger.info({ migrations: applied }, 'store migrated');
@@ -86,8 +101,19 @@ export async function start(options: StartOptions): Promise<App> {
       exclusions: new ExclusionStore(),
     };
     const rest = createRestClient(config, metrics);
-    const source = options.parts.source ? createSource(config, metrics, rest) : null;
-    if (source) closers.unshift(['source', () => source.close()]);
+    const source = parts.source || parts.worker ? createSource(config, metrics, rest) : null;
+    if (source) shutdown.last('source', () => source.close());
+    const probe = parts.probe ? createProbe(config, metrics, rest) : null;
+
+    const redis = (role: 'worker' | 'producer'): Redis => {
+      const connection = createRedis(config.REDIS_URL!, role, logger);
+      shutdown.last(`redis (${role})`, () => connection.quit().catch(() => connection.disconnect()));
+      return connection;
+    };
+    const queueSettings = { prefix: config.QUEUE_PREFIX, attempts: config.SYNC_ATTEMPTS, retryDelayMs: config.SYNC_RETRY_DELAY_MS };
+    const queue = parts.queue || parts.worker ? new SyncQueue(redis(parts.worker ? 'worker' : 'producer'), queueSettings, logger) : null;
+    if (queue) shutdown.early('queue', () => queue.close());
+
     const sync = source
       ? new SyncService({
           db,
@@ -107,32 +133,61 @@ export async function start(options: StartOptions): Promise<App> {
           },
         })
       : null;
-
-    const probe = options.parts.probe ? createProbe(config, metrics, rest) : null;
-    const reenable: ReenableScheduler = {
-      // The queue's delayed jobs are not built yet; the sweep of due users is the only re-enable.
-      schedule: async (userId, until) => logger.warn({ userId, until }, 'timed re-enable needs the job queue, which is not built yet'),
+    const reenable: ReenableScheduler = queue ?? {
+      schedule: async (userId) => logger.debug({ userId }, 'no queue in this process: the housekeeping sweep ends the timed disable'),
       cancel: async () => undefined,
     };
-    const usersDeps = probe ? { db, ...stores, probe, reenable, newId: uuid7 } : null;
-    const users = usersDeps ? new UsersService(usersDeps) : null;
-    const lifecycle = usersDeps ? new UserLifecycle(usersDeps) : null;
+    const usersDeps = { db, ...stores, probe: probe ?? NO_PROBE, reenable, newId: uuid7 };
+    const users = new UsersService(usersDeps);
+    const lifecycle = new UserLifecycle(usersDeps);
 
-    return { config, logger, metrics, db, stores, source, sync, probe, users, lifecycle, stop: () => closeAll(closers, logger) };
+    let worker: Worker | null = null;
+    let housekeeping: Housekeeping | null = null;
+    if (parts.worker && queue && sync) {
+      worker = createWorker(redis('worker'), {
+        prefix: config.QUEUE_PREFIX,
+        concurrency: config.WORKER_CONCURRENCY,
+        lockMs: config.WORKER_LOCK_MS,
+        stalledIntervalMs: config.WORKER_STALLED_INTERVAL_MS,
+      }, { db, sync, lifecycle, queue, runs: stores.runs, logger }, logger);
+      const w = worker;
+      shutdown.drain('worker', (force) => w.close(force));
+      housekeeping = new Housekeeping({
+        db,
+        sync,
+        queue,
+        runs: stores.runs,
+        users: stores.users,
+        lifecycle,
+        logger,
+        schedule: { pattern: config.SYNC_SCHEDULE, tz: config.SYNC_TIMEZONE },
+        cadence: config.HOUSEKEEPING_SCHEDULE,
+        retentionDays: config.SYNC_RUN_RETENTION_DAYS,
+      });
+      const h = housekeeping;
+      shutdown.first('housekeeping', () => h.stop());
+      await housekeeping.ensureSchedule();
+      housekeeping.start();
+    }
+
+    return {
+      config,
+      logger,
+      metrics,
+      db,
+      stores,
+      source,
+      sync,
+      probe,
+      users,
+      lifecycle,
+      queue,
+      worker,
+      housekeeping,
+      stop: () => shutdown.run(),
+    };
   } catch (error) {
-    await closeAll(closers, logger);
+    await shutdown.run();
     throw error;
   }
-}
-
-/** Closes each part in order; one failing does not stop the others. */
-async function closeAll(closers: Array<[string, () => Promise<unknown>]>, logger: Logger): Promise<void> {
-  for (const [name, close] of closers) {
-    try {
-      await close();
-    } catch (error) {
-      logger.warn({ err: error, part: name }, 'closing failed');
-    }
-  }
-  logger.flush();
 }

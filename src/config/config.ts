@@ -7,6 +7,8 @@ import { parseMaxDisable, type MaxDisable } from './max-disable.js';
 export interface ConfigNeeds {
   source?: boolean;
   queue?: boolean;
+  /** Runs the queue's processors, the schedule and housekeeping. */
+  worker?: boolean;
   api?: boolean;
   probe?: boolean;
 }
@@ -95,6 +97,8 @@ const envSchema = z.object({
   /** Attempts for a failing sync job, with exponential backoff from SYNC_RETRY_DELAY_MS. */
   SYNC_ATTEMPTS: positiveInt(5),
   SYNC_RETRY_DELAY_MS: positiveInt(2_000),
+  /** How often each worker process does its housekeeping (cron): re-register a lost schedule, requeue lost runs, end timed disables. */
+  HOUSEKEEPING_SCHEDULE: z.string().trim().default('* * * * *'),
   /** Hard deadline for a graceful shutdown after SIGTERM. */
   SHUTDOWN_TIMEOUT_MS: positiveInt(25_000),
 });
@@ -140,10 +144,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = {}): Con
       require('FUSIONPBX_API_KEY', 'when FUSIONPBX_SOURCE=rest');
     }
   }
-  if (needs.queue) {
+  if (needs.queue || needs.worker) {
     require('REDIS_URL', 'for the job queue');
     const cronProblem = checkCron(e.SYNC_SCHEDULE, e.SYNC_TIMEZONE);
     if (cronProblem) problems.push(`SYNC_SCHEDULE: ${cronProblem}`);
+    const housekeepingProblem = checkCron(e.HOUSEKEEPING_SCHEDULE, 'UTC');
+    if (housekeepingProblem) problems.push(`HOUSEKEEPING_SCHEDULE: ${housekeepingProblem}`);
   }
   const adminTokens = parseAdminTokens(e.ADMIN_TOKEN, e.ADMIN_TOKENS, problems);
   if (needs.api && adminTokens.length === 0) problems.push('ADMIN_TOKEN: required for the admin API (there is no default)');

@@ -1,53 +1,78 @@
-import { start } from '../app/start.js';
-import { formatRun } from '../cli/print-run.js';
-import { createKnex } from '../store/db.js';
-import { runDetail } from '../sync/run-view.js';
 import { parseArgs } from 'node:util';
+import { start, type App } from '../app/start.js';
+import { formatRun } from '../cli/print-run.js';
+import { untilSignal } from '../cli/daemon.js';
+import { createKnex } from '../store/db.js';
+import { deletePrefix } from '../queue/redis.js';
+import { runDetail } from '../sync/run-view.js';
 import { ensureDatabase } from './databases.js';
 import { demoFactory } from './demo-data.js';
+import { startFreeswitchStandIn } from './freeswitch-stand-in.js';
 import { startRestStandIn } from './rest-stand-in.js';
 
 const SERVER = 'postgres://postgres@127.0.0.1:5432/postgres';
+const REST_KEY = '3f0c1a9e-5b2d-4e8f-9a1b-2c3d4e5f6a7b:demo-rest-secret';
+const ESL_PASSWORD = 'demo-esl-password';
+const PREFIX = 'fps-demo';
 
 /**
- * The bundled demo: a FusionPBX-shaped database built by the factory, a fresh users store, one
- * sync, and its report. Every setting can be overridden from the environment.
+ * The bundled demo, as the real daemon: a FusionPBX-shaped database built by the factory, a fresh
+ * users store, a FreeSWITCH stand-in with a call in progress, the worker and the schedule. It syncs
+ * once through the queue, prints the run and where to look, then keeps running until Ctrl-C
+ * (`--once`: exit after the first sync). Every setting can be overridden from the environment.
  */
 export async function runDemo(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const { values } = parseArgs({ args, options: { source: { type: 'string', default: env.FUSIONPBX_SOURCE ?? 'database' } } });
+  const { values } = parseArgs({ args, options: { source: { type: 'string', default: env.FUSIONPBX_SOURCE ?? 'database' }, once: { type: 'boolean', default: false } } });
   if (values.source !== 'database' && values.source !== 'rest') throw new Error('--source must be database or rest');
   const server = env.DEMO_POSTGRES_URL ?? SERVER;
+  const redisUrl = env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const fusionpbxUrl = await ensureDatabase(server, 'fusionpbx_demo', { fresh: true });
   const storeUrl = await ensureDatabase(server, 'fusionpbx_sync_demo', { fresh: true });
+  // Leftover jobs of an earlier demo point at databases that were just recreated.
+  await deletePrefix(redisUrl, env.QUEUE_PREFIX ?? PREFIX);
 
+  const factory = demoFactory();
   const fusionpbx = createKnex(fusionpbxUrl, { applicationName: 'fusionpbx-demo', poolMax: 4 });
-  await demoFactory().install(fusionpbx, '5.5');
-  // With --source rest the sync reads the demo data through the project's REST API stand-in.
-  const apiKey = '3f0c1a9e-5b2d-4e8f-9a1b-2c3d4e5f6a7b:demo-rest-secret';
-  const rest = values.source === 'rest' ? await startRestStandIn({ db: fusionpbx, apiKey }) : null;
+  await factory.install(fusionpbx, '5.5');
+  const rest = values.source === 'rest' ? await startRestStandIn({ db: fusionpbx, apiKey: REST_KEY }) : null;
+  // Alice Smith of acme (extension 1001) is on a call: deleting her is refused.
+  const acme = factory.domains[0]!;
+  const freeswitch = await startFreeswitchStandIn({
+    password: ESL_PASSWORD,
+    channels: [{ uuid: '5d0f7a3e-2b1c-4c7e-9a51-0c3e2a7d9f10', presence_id: `1001@${acme.name}`, callstate: 'ACTIVE', direction: 'inbound', cid_num: '1001', dest: '1002' }],
+  });
 
   const demoEnv = {
     LOG_LEVEL: 'warn',
+    QUEUE_PREFIX: PREFIX,
+    REDIS_URL: redisUrl,
     ...env,
     DATABASE_URL: storeUrl,
     FUSIONPBX_SOURCE: values.source,
     FUSIONPBX_DATABASE_URL: fusionpbxUrl,
-    ...(rest ? { FUSIONPBX_API_URL: rest.url, FUSIONPBX_API_KEY: apiKey } : {}),
+    ACTIVE_CALLS: 'esl',
+    FREESWITCH_ESL: `${freeswitch.host}:${freeswitch.port}`,
+    FREESWITCH_ESL_PASSWORD: ESL_PASSWORD,
+    ...(rest ? { FUSIONPBX_API_URL: rest.url, FUSIONPBX_API_KEY: REST_KEY } : {}),
   };
-  const app = await start({ env: demoEnv, parts: { source: true }, processMetrics: false });
+  let app: App | null = null;
   try {
+    app = await start({ env: demoEnv, parts: { source: true, queue: true, worker: true, probe: true } });
     if (rest) process.stdout.write(`Reading FusionPBX through the REST API stand-in at ${rest.url}\n`);
-    const { run } = await app.sync!.requestRun({ trigger: 'cli', actor: 'demo' });
-    const final = await app.sync!.runInProcess(run.id);
+    const { run } = await app.sync!.requestRun({ trigger: 'api', actor: 'demo' });
+    await app.queue!.enqueueRun(run.id);
+    const final = await app.sync!.waitFor(run.id, 100, 120_000);
     const detail = await runDetail(app.db, app.stores.runs, app.stores.changes, final, { limit: 20 });
-    process.stdout.write(`Demo FusionPBX database: ${fusionpbxUrl}\nUsers store: ${storeUrl}\n\n${formatRun(detail)}`);
     const users = await app.db('users').count<{ count: number }[]>('* as count');
-    process.stdout.write(`\n${users[0]!.count} users are now in the store.\n`);
-    if (!rest) process.stdout.write(`Run the sync again with:\n  DATABASE_URL=${storeUrl} FUSIONPBX_DATABASE_URL=${fusionpbxUrl} node dist/src/main.js sync\n`);
-    return final.status === 'succeeded' ? 0 : 1;
+    process.stdout.write(`Demo FusionPBX database: ${fusionpbxUrl}\nUsers store: ${storeUrl}\n\n${formatRun(detail)}\n${users[0]!.count} users are now in the store.\n`);
+    process.stdout.write(`The worker and the schedule (${app.config.SYNC_SCHEDULE}) keep running; FreeSWITCH stand-in: ${freeswitch.host}:${freeswitch.port}.\n`);
+    if (values.once || final.status !== 'succeeded') return final.status === 'succeeded' ? 0 : 1;
+    process.stdout.write('Press Ctrl-C to stop.\n');
+    return await untilSignal(app);
   } finally {
-    await app.stop();
+    await app?.stop();
     await rest?.close();
+    await freeswitch.close();
     await fusionpbx.destroy();
   }
 }

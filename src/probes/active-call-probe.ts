@@ -18,9 +18,15 @@ export interface ActiveCall {
 export type ProbeAnswer = { status: 'ok'; calls: ActiveCall[] } | { status: 'unknown'; reason: string };
 
 export interface ActiveCallProbe {
-  readonly method: 'esl' | 'xmlrpc' | 'rest';
+  readonly method: 'esl' | 'xmlrpc' | 'rest' | 'none';
   findCalls(targets: CallTarget[]): Promise<ProbeAnswer>;
 }
+
+/** The probe of a process that deletes nothing (a worker): it can never say an extension is idle. */
+export const NO_PROBE: ActiveCallProbe = {
+  method: 'none',
+  findCalls: async () => ({ status: 'unknown', reason: 'this process has no active-call probe' }),
+};
 
 /** Runs a call with a deadline; the `onTimeout` hook releases what the call holds. */
 export async function withDeadline<T>(ms: number, what: string, call: Promise<T>, onTimeout?: () => void): Promise<T> {

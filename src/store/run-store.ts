@@ -19,6 +19,8 @@ export interface Run {
   queuedAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+  approvedBy: string | null;
+  approvedAt: string | null;
 }
 
 /** The context a run decides once at its start and its domains read. */
@@ -48,6 +50,8 @@ function toRun(row: Record<string, unknown>): Run {
     queuedAt: iso(row.queued_at)!,
     startedAt: iso(row.started_at),
     finishedAt: iso(row.finished_at),
+    approvedBy: (row.approved_by as string | null) ?? null,
+    approvedAt: iso(row.approved_at),
   };
 }
 
@@ -66,6 +70,8 @@ const RUN_COLUMNS = [
   'queued_at',
   'started_at',
   'finished_at',
+  'approved_by',
+  'approved_at',
 ];
 
 /** The run ledger (`sync_runs`): a top-level row per run and a child row per domain of it. */
@@ -169,12 +175,18 @@ export class RunStore {
     return n > 0;
   }
 
-  /** Moves a run between states only if it is in `from` (an approval is taken once). */
-  async transition(db: Db, id: string, from: RunStatus, to: RunStatus): Promise<boolean> {
+  /** quarantined -> running, once: the admin who approved it is recorded. */
+  async approve(db: Db, id: string, actor: string): Promise<boolean> {
     const n = await db('sync_runs')
-      .where({ id, status: from })
-      .update({ status: to, finished_at: to === 'running' || to === 'queued' ? null : db.raw('now()') });
+      .where({ id, status: 'quarantined' })
+      .update({ status: 'running', finished_at: null, approved_by: actor, approved_at: db.raw('now()') });
     return n > 0;
+  }
+
+  /** Top-level runs not finished, for the reconciler (a run whose job Redis lost is queued again). */
+  async live(db: Db): Promise<Run[]> {
+    const rows = await db('sync_runs').select(RUN_COLUMNS).whereNull('parent_id').whereIn('status', ['queued', 'running']);
+    return rows.map(toRun);
   }
 
   async domainRun(db: Db, parentId: string, domainUuid: string): Promise<Run | null> {
@@ -208,11 +220,11 @@ export class RunStore {
     );
   }
 
-  /** Runs left `running` by a process that died (its lease ran out): failed, so the scope is free again. */
+  /** In-process (CLI) runs left `running` by a process that died (its lease ran out): failed, so the scope is free again. */
   async failAbandoned(db: Db): Promise<string[]> {
     const rows = await db('sync_runs')
       .whereNull('parent_id')
-      .where('status', 'running')
+      .where({ status: 'running', trigger: 'cli' })
       .where('lease_until', '<', db.raw('now()'))
       .update({ status: 'failed', error: 'abandoned: the process running it stopped', finished_at: db.raw('now()'), lease_until: null })
       .returning('id');

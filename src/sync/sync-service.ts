@@ -189,9 +189,9 @@ export class SyncService {
   }
 
   /** Takes a quarantined run for approval (once); the caller then applies it, here or in the background. */
-  async approve(runId: string): Promise<Run> {
+  async approve(runId: string, actor: string): Promise<Run> {
     await this.requireQuarantined(runId);
-    if (!(await this.deps.runs.transition(this.deps.db, runId, 'quarantined', 'running'))) {
+    if (!(await this.deps.runs.approve(this.deps.db, runId, actor))) {
       throw new AppError('RUN_NOT_QUARANTINED', `run ${runId} is not quarantined (it was approved or discarded meanwhile)`);
     }
     return (await this.deps.runs.get(this.deps.db, runId))!;

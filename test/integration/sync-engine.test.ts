@@ -149,12 +149,12 @@ describe('sync engine, end to end on real Postgres', () => {
       const kept = await store.db('sync_changes').where({ run_id: run.id, kind: 'change', action: 'disabled' });
       expect(kept).toHaveLength(5);
 
-      await app.sync!.approve(run.id);
+      await app.sync!.approve(run.id, 'test');
       const approved = await app.sync!.applyApproved(run.id);
       expect(approved.status).toBe('succeeded');
       expect(await store.db('users').where({ status: 'disabled' }).count<{ count: number }[]>('* as count')).toEqual([{ count: 5 }]);
       expect(await store.db('sync_changes').where({ run_id: run.id, kind: 'change', applied: true }).count<{ count: number }[]>('* as count')).toEqual([{ count: 5 }]);
-      await expect(app.sync!.approve(run.id)).rejects.toMatchObject({ code: 'RUN_NOT_QUARANTINED' });
+      await expect(app.sync!.approve(run.id, 'test')).rejects.toMatchObject({ code: 'RUN_NOT_QUARANTINED' });
     });
 
     it('applies an approved plan only where rows still hold what the plan saw', async () => {
@@ -169,7 +169,7 @@ describe('sync engine, end to end on real Postgres', () => {
       expect(run.status).toBe('quarantined');
       // An admin disables one of them by hand before the approval.
       await store.db('users').where({ fusionpbx_user_uuid: edited!.uuid }).update({ status: 'disabled', disabled_by: 'admin', disabled_reason: 'by hand' });
-      await app.sync!.approve(run.id);
+      await app.sync!.approve(run.id, 'test');
       const approved = await app.sync!.applyApproved(run.id);
       expect(approved.status).toBe('succeeded');
       expect(await store.db('users').where({ fusionpbx_user_uuid: edited!.uuid }).first()).toMatchObject({ disabled_by: 'admin', disabled_reason: 'by hand' });

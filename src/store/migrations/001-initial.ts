@@ -104,6 +104,8 @@ export async function up(knex: Knex): Promise<void> {
       error text,
       quarantine_reason text,
       context jsonb,
+      approved_by text,
+      approved_at timestamptz,
       queued_at timestamptz not null default now(),
       started_at timestamptz,
       finished_at timestamptz,

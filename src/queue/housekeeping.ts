@@ -1,0 +1,96 @@
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Logger } from '../observability/logger.js';
+import type { Db } from '../store/db.js';
+import type { RunStore } from '../store/run-store.js';
+import type { UserStore } from '../store/user-store.js';
+import type { SyncService } from '../sync/sync-service.js';
+import type { UserLifecycle } from '../users/user-lifecycle.js';
+import { jobId } from './jobs.js';
+import type { SyncQueue } from './sync-queue.js';
+
+export interface HousekeepingDeps {
+  db: Db;
+  sync: SyncService;
+  queue: SyncQueue;
+  runs: RunStore;
+  users: UserStore;
+  lifecycle: UserLifecycle;
+  logger: Logger;
+  schedule: { pattern: string; tz: string };
+  cadence: string;
+  retentionDays: number;
+}
+
+/**
+ * In-process timers (node-cron) for the work that must happen even when Redis forgot everything:
+ * re-register the schedule if it is gone, queue again a run whose job was lost, re-enable users
+ * whose timed disable ended (the delayed job's safety net), free scopes held by dead CLI runs,
+ * prune old runs. Every task is idempotent, so every worker process may run them.
+ */
+export class Housekeeping {
+  private tasks: ScheduledTask[] = [];
+
+  constructor(private readonly deps: HousekeepingDeps) {}
+
+  start(): void {
+    const options = { noOverlap: true, unref: true } as const;
+    this.tasks = [
+      cron.schedule(this.deps.cadence, () => this.runOnce(), { ...options, name: 'fps-housekeeping' }),
+      cron.schedule('17 3 * * *', () => this.prune(), { ...options, name: 'fps-retention' }),
+    ];
+  }
+
+  async stop(): Promise<void> {
+    for (const task of this.tasks) await task.destroy();
+    this.tasks = [];
+  }
+
+  async runOnce(): Promise<void> {
+    for (const [name, task] of [
+      ['schedule', () => this.ensureSchedule()],
+      ['runs', () => this.reconcileRuns()],
+      ['reenable', () => this.reenableDue()],
+      ['abandoned', () => this.deps.runs.failAbandoned(this.deps.db)],
+    ] as const) {
+      try {
+        await task();
+      } catch (error) {
+        this.deps.logger.warn({ task: name, err: { message: (error as Error).message } }, 'housekeeping task failed; it runs again next time');
+      }
+    }
+  }
+
+  async ensureSchedule(): Promise<void> {
+    if (await this.deps.queue.hasSchedule()) return;
+    await this.deps.queue.upsertSchedule(this.deps.schedule.pattern, this.deps.schedule.tz);
+    this.deps.logger.info(this.deps.schedule, 'sync schedule registered');
+  }
+
+  /** A live run must have its job; if Redis lost it, it is queued again (done domains are not redone). */
+  async reconcileRuns(): Promise<void> {
+    for (const run of await this.deps.runs.live(this.deps.db)) {
+      if (run.trigger === 'cli') continue;
+      const id = run.approvedAt ? jobId.approve(run.id) : jobId.run(run.id);
+      const job = await this.deps.queue.getJob(id);
+      const state = job ? await job.getState() : 'missing';
+      if (state === 'missing') {
+        this.deps.logger.warn({ runId: run.id }, 'a live run had no job (Redis lost it?): queued again');
+        if (run.approvedAt) await this.deps.queue.enqueueApprove(run.id);
+        else await this.deps.queue.enqueueRun(run.id);
+      } else if (state === 'failed') {
+        await this.deps.sync.fail(run.id, new Error(job?.failedReason ?? 'its job failed'));
+      }
+    }
+  }
+
+  async reenableDue(): Promise<void> {
+    for (const due of await this.deps.users.dueForReenable(this.deps.db, 200)) {
+      if (await this.deps.lifecycle.enableExpired(due.id, due.until)) this.deps.logger.info({ userId: due.id }, 'timed disable ended: user enabled');
+    }
+  }
+
+  async prune(): Promise<void> {
+    const removed = await this.deps.runs.deleteFinishedBefore(this.deps.db, this.deps.retentionDays);
+    if (removed > 0) this.deps.logger.info({ removed }, 'old runs pruned');
+  }
+}

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+
+/**
+ * Every job the `sync` queue carries, with its payload. Payloads are ids and options only: never
+ * a secret, never an email. The worker validates each payload with these schemas before it acts.
+ */
+export const QUEUE_NAME = 'sync';
+export const SCHEDULER_ID = 'sync-schedule';
+
+const uuid = z.uuid();
+
+export const JOB_SCHEMAS = {
+  /** A tick of the schedule: requests a whole-platform run (or joins the live one). */
+  scheduled: z.object({}).strict(),
+  /** A run: step `start` prepares it and fans out one `domain` child per domain; step `finish` totals it. */
+  run: z.object({ runId: uuid, step: z.enum(['start', 'finish']).default('start') }).strict(),
+  /** One domain of a run. */
+  domain: z.object({ runId: uuid, domainUuid: uuid }).strict(),
+  /** An approved quarantined run: apply its kept plans. */
+  approve: z.object({ runId: uuid }).strict(),
+  /** The end of a timed disable. */
+  reenable: z.object({ userId: uuid, until: z.iso.datetime({ offset: true }) }).strict(),
+} as const;
+
+export type JobName = keyof typeof JOB_SCHEMAS;
+export type JobData<N extends JobName> = z.infer<(typeof JOB_SCHEMAS)[N]>;
+
+export function isJobName(name: string): name is JobName {
+  return Object.hasOwn(JOB_SCHEMAS, name);
+}
+
+/** Job ids derived from what a job is about, so adding the same job twice adds it once. */
+export const jobId = {
+  run: (runId: string) => runId,
+  domain: (runId: string, domainUuid: string) => `${runId}.${domainUuid}`,
+  approve: (runId: string) => `approve.${runId}`,
+  reenable: (userId: string) => `reenable.${userId}`,
+};

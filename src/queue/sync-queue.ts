@@ -1,0 +1,107 @@
+import { Queue, type Job, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../observability/logger.js';
+import type { ReenableScheduler } from '../users/user-writes.js';
+import { QUEUE_NAME, SCHEDULER_ID, jobId, type JobData, type JobName } from './jobs.js';
+
+export interface QueueSettings {
+  prefix: string;
+  attempts: number;
+  retryDelayMs: number;
+}
+
+export type JobCounts = Record<'waiting' | 'active' | 'delayed' | 'failed' | 'completed' | 'waiting-children' | 'prioritized', number>;
+
+/**
+ * The `sync` queue as the rest of the daemon uses it: add runs and approvals, fan a run out into
+ * domains, keep the schedule and the timed re-enables. Completed and failed jobs are trimmed by
+ * count and age, so Redis does not grow with every tick.
+ */
+export class SyncQueue implements ReenableScheduler {
+  readonly queue: Queue;
+  private readonly defaults: JobsOptions;
+
+  constructor(
+    connection: Redis,
+    settings: QueueSettings,
+    private readonly logger: Logger,
+  ) {
+    this.queue = new Queue(QUEUE_NAME, { connection, prefix: settings.prefix });
+    this.queue.on('error', (error) => logger.warn({ err: { message: error.message } }, 'queue error'));
+    this.defaults = {
+      attempts: settings.attempts,
+      backoff: { type: 'exponential', delay: settings.retryDelayMs },
+      removeOnComplete: { count: 1000, age: 7 * 24 * 3600 },
+      removeOnFail: { count: 5000, age: 30 * 24 * 3600 },
+    };
+  }
+
+  private add<N extends JobName>(name: N, data: JobData<N>, options: JobsOptions): Promise<Job> {
+    return this.queue.add(name, data, { ...this.defaults, ...options });
+  }
+
+  enqueueRun(runId: string): Promise<Job> {
+    return this.add('run', { runId, step: 'start' }, { jobId: jobId.run(runId) });
+  }
+
+  enqueueApprove(runId: string): Promise<Job> {
+    return this.add('approve', { runId }, { jobId: jobId.approve(runId) });
+  }
+
+  /** One child job per domain under the run's job; a child failing for good does not block the run. */
+  async addDomains(parent: Job, runId: string, domainUuids: string[]): Promise<void> {
+    await this.queue.addBulk(
+      domainUuids.map((domainUuid) => ({
+        name: 'domain',
+        data: { runId, domainUuid } satisfies JobData<'domain'>,
+        opts: {
+          ...this.defaults,
+          jobId: jobId.domain(runId, domainUuid),
+          parent: { id: parent.id!, queue: parent.queueQualifiedName },
+          ignoreDependencyOnFailure: true,
+        },
+      })),
+    );
+  }
+
+  /** The schedule of record: one job scheduler with a stable id, so replicas cannot double it. */
+  async upsertSchedule(pattern: string, tz: string): Promise<void> {
+    await this.queue.upsertJobScheduler(SCHEDULER_ID, { pattern, tz }, { name: 'scheduled', data: {}, opts: { removeOnComplete: 100, removeOnFail: 100 } });
+  }
+
+  async hasSchedule(): Promise<boolean> {
+    return (await this.queue.getJobScheduler(SCHEDULER_ID)) !== undefined;
+  }
+
+  /** Re-enables the user at `until` (replacing any earlier job). A Redis failure is logged: the sweep still re-enables. */
+  async schedule(userId: string, until: string): Promise<void> {
+    try {
+      await this.cancel(userId);
+      const delay = Math.max(0, Date.parse(until) - Date.now());
+      await this.add('reenable', { userId, until }, { jobId: jobId.reenable(userId), delay, attempts: 10 });
+    } catch (error) {
+      this.logger.warn({ userId, err: { message: (error as Error).message } }, 'could not schedule the re-enable job; the periodic sweep will re-enable the user');
+    }
+  }
+
+  async cancel(userId: string): Promise<void> {
+    try {
+      const job = await this.queue.getJob(jobId.reenable(userId));
+      if (job && !(await job.isActive())) await job.remove();
+    } catch (error) {
+      this.logger.warn({ userId, err: { message: (error as Error).message } }, 'could not cancel the re-enable job; it will find the user enabled and do nothing');
+    }
+  }
+
+  getJob(id: string): Promise<Job | undefined> {
+    return this.queue.getJob(id);
+  }
+
+  async counts(): Promise<JobCounts> {
+    return (await this.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'waiting-children', 'prioritized')) as JobCounts;
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+  }
+}
