@@ -30,6 +30,8 @@ import { UserLifecycle } from '../users/user-lifecycle.js';
 import type { ReenableScheduler } from '../users/user-writes.js';
 import { UsersService } from '../users/users-service.js';
 import { Shutdown } from './shutdown.js';
+import { buildServer, type Api } from '../api/server.js';
+import { readinessCheck } from './readiness.js';
 
 export interface StartOptions {
   env?: NodeJS.ProcessEnv;
@@ -66,6 +68,8 @@ export interface App {
   queue: SyncQueue | null;
   worker: Worker | null;
   housekeeping: Housekeeping | null;
+  /** The admin API, built but not listening (the daemon listens; tests inject). */
+  server: Api | null;
   /** Staged shutdown: stop taking work, drain, close every connection; bounded by SHUTDOWN_TIMEOUT_MS. */
   stop(): Promise<void>;
 }
@@ -170,6 +174,25 @@ export async function start(options: StartOptions): Promise<App> {
       housekeeping.start();
     }
 
+    let server: Api | null = null;
+    if (parts.api) {
+      server = await buildServer({
+        logger,
+        metrics,
+        db,
+        stores,
+        sync,
+        queue,
+        users,
+        lifecycle,
+        tokens: config.adminTokens,
+        bodyLimit: config.ADMIN_BODY_LIMIT,
+        readiness: readinessCheck({ db, queue, worker }),
+      });
+      const s = server;
+      shutdown.first('http', () => s.close());
+    }
+
     return {
       config,
       logger,
@@ -184,6 +207,7 @@ export async function start(options: StartOptions): Promise<App> {
       queue,
       worker,
       housekeeping,
+      server,
       stop: () => shutdown.run(),
     };
   } catch (error) {

@@ -12,21 +12,41 @@ const PARTS: Record<'start' | 'worker' | 'api', ConfigNeeds> = {
 export async function runDaemon(command: 'start' | 'worker' | 'api' | 'demo', args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   if (command === 'demo') return runDemo(args, env);
   const app = await start({ env, parts: PARTS[command] });
+  try {
+    await listen(app);
+  } catch (error) {
+    await app.stop();
+    throw error;
+  }
   app.logger.info({ command, pid: process.pid }, 'fusionpbx-sync is running');
   return untilSignal(app);
+}
+
+/** Opens the admin API on ADMIN_HOST:ADMIN_PORT; returns its base URL. */
+export async function listen(app: App): Promise<string | null> {
+  if (!app.server) return null;
+  await app.server.listen({ port: app.config.ADMIN_PORT, host: app.config.ADMIN_HOST });
+  const address = app.server.server.address();
+  const port = typeof address === 'object' && address ? address.port : app.config.ADMIN_PORT;
+  const url = `http://${app.config.ADMIN_HOST === '0.0.0.0' ? '127.0.0.1' : app.config.ADMIN_HOST}:${port}`;
+  app.logger.info({ url }, 'admin API listening');
+  return url;
 }
 
 export function untilSignal(app: App): Promise<number> {
   process.on('unhandledRejection', (reason) => app.logger.error({ err: reason }, 'unhandled promise rejection'));
   return new Promise((resolve) => {
-    let stopping = false;
+    let stopping = 0;
     const onSignal = (signal: NodeJS.Signals) => {
+      // Ctrl-C reaches both npm and its child, and npm forwards it too: the same signal twice
+      // within a moment is one request to stop, not two.
+      if (stopping && Date.now() - stopping < 1_000) return;
       if (stopping) {
         app.logger.warn({ signal }, 'second signal: exiting now');
         app.logger.flush();
         process.exit(1);
       }
-      stopping = true;
+      stopping = Date.now();
       app.logger.info({ signal }, 'shutting down');
       const hard = setTimeout(() => {
         app.logger.error('shutdown deadline passed: exiting');

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { start, type App } from '../app/start.js';
 import { formatRun } from '../cli/print-run.js';
-import { untilSignal } from '../cli/daemon.js';
+import { listen, untilSignal } from '../cli/daemon.js';
 import { createKnex } from '../store/db.js';
 import { deletePrefix } from '../queue/redis.js';
 import { runDetail } from '../sync/run-view.js';
@@ -14,6 +14,7 @@ const SERVER = 'postgres://postgres@127.0.0.1:5432/postgres';
 const REST_KEY = '3f0c1a9e-5b2d-4e8f-9a1b-2c3d4e5f6a7b:demo-rest-secret';
 const ESL_PASSWORD = 'demo-esl-password';
 const PREFIX = 'fps-demo';
+const ADMIN_TOKEN = 'demo-admin-token-not-for-production';
 
 /**
  * The bundled demo, as the real daemon: a FusionPBX-shaped database built by the factory, a fresh
@@ -35,17 +36,18 @@ export async function runDemo(args: string[], env: NodeJS.ProcessEnv): Promise<n
   const fusionpbx = createKnex(fusionpbxUrl, { applicationName: 'fusionpbx-demo', poolMax: 4 });
   await factory.install(fusionpbx, '5.5');
   const rest = values.source === 'rest' ? await startRestStandIn({ db: fusionpbx, apiKey: REST_KEY }) : null;
-  // Alice Smith of acme (extension 1001) is on a call: deleting her is refused.
+  // The user of acme's extension 1002 is on a call: deleting them is refused.
   const acme = factory.domains[0]!;
   const freeswitch = await startFreeswitchStandIn({
     password: ESL_PASSWORD,
-    channels: [{ uuid: '5d0f7a3e-2b1c-4c7e-9a51-0c3e2a7d9f10', presence_id: `1001@${acme.name}`, callstate: 'ACTIVE', direction: 'inbound', cid_num: '1001', dest: '1002' }],
+    channels: [{ uuid: '5d0f7a3e-2b1c-4c7e-9a51-0c3e2a7d9f10', presence_id: `1002@${acme.name}`, callstate: 'ACTIVE', direction: 'inbound', cid_num: '1002', dest: '5551234' }],
   });
 
   const demoEnv = {
     LOG_LEVEL: 'warn',
     QUEUE_PREFIX: PREFIX,
     REDIS_URL: redisUrl,
+    ADMIN_TOKEN,
     ...env,
     DATABASE_URL: storeUrl,
     FUSIONPBX_SOURCE: values.source,
@@ -57,7 +59,8 @@ export async function runDemo(args: string[], env: NodeJS.ProcessEnv): Promise<n
   };
   let app: App | null = null;
   try {
-    app = await start({ env: demoEnv, parts: { source: true, queue: true, worker: true, probe: true } });
+    app = await start({ env: demoEnv, parts: { source: true, queue: true, worker: true, api: true, probe: true } });
+    const url = await listen(app);
     if (rest) process.stdout.write(`Reading FusionPBX through the REST API stand-in at ${rest.url}\n`);
     const { run } = await app.sync!.requestRun({ trigger: 'api', actor: 'demo' });
     await app.queue!.enqueueRun(run.id);
@@ -65,7 +68,27 @@ export async function runDemo(args: string[], env: NodeJS.ProcessEnv): Promise<n
     const detail = await runDetail(app.db, app.stores.runs, app.stores.changes, final, { limit: 20 });
     const users = await app.db('users').count<{ count: number }[]>('* as count');
     process.stdout.write(`Demo FusionPBX database: ${fusionpbxUrl}\nUsers store: ${storeUrl}\n\n${formatRun(detail)}\n${users[0]!.count} users are now in the store.\n`);
-    process.stdout.write(`The worker and the schedule (${app.config.SYNC_SCHEDULE}) keep running; FreeSWITCH stand-in: ${freeswitch.host}:${freeswitch.port}.\n`);
+    const inCall = await app.db('users as u')
+      .join('extensions as e', 'e.user_id', 'u.id')
+      .where({ 'e.number': '1002', 'e.fusionpbx_domain_uuid': acme.uuid })
+      .first('u.id', 'u.first_name', 'u.last_name');
+    const token = app.config.adminTokens[0]!.token;
+    process.stdout.write(
+      [
+        '',
+        `Admin API:  ${url}   (token: ${token}; the OpenAPI document: ${url}/docs/json)`,
+        `Metrics:    ${url}/metrics`,
+        `Worker and schedule (${app.config.SYNC_SCHEDULE}) are running; FreeSWITCH stand-in at ${freeswitch.host}:${freeswitch.port} with a call on extension 1002.`,
+        '',
+        'Trigger a sync (202, with the run id; then GET /v1/sync/runs/<runId>):',
+        `  curl -s -X POST -H 'Authorization: Bearer ${token}' -H 'content-type: application/json' -d '{}' ${url}/v1/sync`,
+        `Try to delete ${inCall?.first_name ?? ''} ${inCall?.last_name ?? ''}, who is on a call on extension 1002 (refused: 409 USER_IN_ACTIVE_CALL):`,
+        `  curl -s -X DELETE -H 'Authorization: Bearer ${token}' ${url}/v1/users/${inCall?.id ?? '<id>'}`,
+        'Search users:',
+        `  curl -s -H 'Authorization: Bearer ${token}' '${url}/v1/users?q=smith'`,
+        '',
+      ].join('\n'),
+    );
     if (values.once || final.status !== 'succeeded') return final.status === 'succeeded' ? 0 : 1;
     process.stdout.write('Press Ctrl-C to stop.\n');
     return await untilSignal(app);

@@ -22,7 +22,7 @@ export class SyncQueue implements ReenableScheduler {
   private readonly defaults: JobsOptions;
 
   constructor(
-    connection: Redis,
+    private readonly connection: Redis,
     settings: QueueSettings,
     private readonly logger: Logger,
   ) {
@@ -99,6 +99,11 @@ export class SyncQueue implements ReenableScheduler {
 
   async counts(): Promise<JobCounts> {
     return (await this.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'waiting-children', 'prioritized')) as JobCounts;
+  }
+
+  /** Redis answers (for /readyz). */
+  async ping(): Promise<void> {
+    await this.connection.ping();
   }
 
   async close(): Promise<void> {

@@ -49,7 +49,7 @@ export function cleanName(raw: string | null | undefined): string | null {
 
 /** Domain names are DNS names: case-insensitive, and a trailing dot names the same host. */
 export function normalizeDomainName(raw: string): string {
-  return raw.normalize('NFC').trim().toLowerCase().replace(/\.+$/, '');
+  return raw.normalize('NFC').replace(CONTROL, '').trim().toLowerCase().replace(/\.+$/, '');
 }
 
 /** Extension numbers and aliases: trimmed text, empty means none. */

@@ -84,7 +84,9 @@ export function toDomain(raw: unknown): Mapped<UpstreamDomain> {
   // The SIP directory serves a domain only when domain_enabled is true: null means disabled.
   const enabled = parseFlag(row.data.domain_enabled, false);
   if (enabled === undefined) return badFlag('domain', id, 'domain_enabled', row.data.domain_enabled);
-  return { value: { uuid: id, name: normalizeDomainName(row.data.domain_name), enabled }, warnings: [] };
+  const name = normalizeDomainName(row.data.domain_name);
+  if (name === '') return { problem: { kind: 'error', entity: 'domain', fusionpbxUuid: id, code: 'INVALID_ROW', message: 'domain row skipped: domain_name is empty' } };
+  return { value: { uuid: id, name, enabled }, warnings: [] };
 }
 
 export function toUser(raw: unknown): Mapped<UpstreamUser> {

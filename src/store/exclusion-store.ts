@@ -2,6 +2,8 @@ import type { Db } from './db.js';
 
 export interface Exclusion {
   fusionpbxUserUuid: string;
+  /** The id the user had in the store before it was deleted. */
+  userId: string | null;
   email: string | null;
   username: string | null;
   tenantId: string | null;
@@ -16,6 +18,7 @@ export class ExclusionStore {
     await db('user_exclusions')
       .insert({
         fusionpbx_user_uuid: e.fusionpbxUserUuid,
+        user_id: e.userId,
         email: e.email,
         username: e.username,
         tenant_id: e.tenantId,
@@ -33,6 +36,7 @@ export class ExclusionStore {
       .limit(limit);
     return rows.map((r: Record<string, unknown>) => ({
       fusionpbxUserUuid: String(r.fusionpbx_user_uuid),
+      userId: (r.user_id as string | null) ?? null,
       email: (r.email as string | null) ?? null,
       username: (r.username as string | null) ?? null,
       tenantId: (r.tenant_id as string | null) ?? null,
@@ -42,8 +46,9 @@ export class ExclusionStore {
     }));
   }
 
-  /** Lifts an exclusion; returns false when there was none. */
-  async remove(db: Db, fusionpbxUserUuid: string): Promise<boolean> {
-    return (await db('user_exclusions').where({ fusionpbx_user_uuid: fusionpbxUserUuid }).del()) > 0;
+  /** Lifts an exclusion; returns the deleted user's former id, or undefined when there was no exclusion. */
+  async remove(db: Db, fusionpbxUserUuid: string): Promise<{ userId: string | null } | undefined> {
+    const rows = await db('user_exclusions').where({ fusionpbx_user_uuid: fusionpbxUserUuid }).del().returning('user_id');
+    return rows[0] ? { userId: (rows[0].user_id as string | null) ?? null } : undefined;
   }
 }

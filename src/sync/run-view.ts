@@ -17,6 +17,8 @@ export function runSummary(run: Run) {
     counts: run.counts,
     quarantineReason: run.quarantineReason,
     error: run.error,
+    approvedBy: run.approvedBy,
+    approvedAt: run.approvedAt,
   };
 }
 

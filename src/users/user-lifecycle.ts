@@ -61,6 +61,7 @@ export class UserLifecycle {
       if (user.source === 'fusionpbx' && user.fusionpbxUserUuid) {
         await this.deps.exclusions.add(trx, {
           fusionpbxUserUuid: user.fusionpbxUserUuid,
+          userId: user.id,
           email: user.email,
           username: user.username,
           tenantId: user.tenantId,

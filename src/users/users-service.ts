@@ -125,6 +125,16 @@ export class UsersService {
     return this.deps.activationLog.forUser(this.deps.db, id, limit, afterId);
   }
 
+  /** Lifts the exclusion of a FusionPBX user an admin deleted: the next sync recreates it. */
+  async liftExclusion(fusionpbxUserUuid: string, actor: string): Promise<void> {
+    await this.deps.db.transaction(async (trx) => {
+      const removed = await this.deps.exclusions.remove(trx, fusionpbxUserUuid);
+      if (!removed) throw new AppError('NOT_FOUND', `FusionPBX user ${fusionpbxUserUuid} is not excluded`);
+      const change = { entity: 'user' as const, action: 'updated' as const, id: removed.userId ?? fusionpbxUserUuid, fusionpbxUuid: fusionpbxUserUuid, before: { excluded: true }, after: { excluded: false }, applied: true };
+      await this.deps.changes.record(trx, { runId: null, domainUuid: null, actor }, [change], []);
+    });
+  }
+
   /** Sync and admin changes to one user, side by side, oldest first. */
   async history(id: string, limit: number, afterId?: number): Promise<ChangeRecord[]> {
     return this.deps.changes.forObject(this.deps.db, id, limit, afterId);

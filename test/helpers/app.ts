@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { start, type App, type StartOptions } from '../../src/app/start.js';
-import { redisUrl } from './env.js';
+import { TEST_ADMIN_TOKEN, redisUrl } from './env.js';
 
 /** Every log line a test app writes, kept for assertions (and for the secret scan). */
 export class LogCapture extends Writable {
@@ -36,6 +36,7 @@ export async function startTestApp(
       LOG_LEVEL: 'info',
       SYNC_RETRY_DELAY_MS: '10',
       SYNC_ATTEMPTS: '2',
+      ADMIN_TOKEN: TEST_ADMIN_TOKEN,
       ...env,
     },
     parts,

@@ -155,6 +155,7 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw(`
     create table user_exclusions (
       fusionpbx_user_uuid uuid primary key,
+      user_id uuid,
       email text,
       username text,
       tenant_id uuid,

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import type { Api, ApiDeps } from '../server.js';
+
+const checkState = z.enum(['ok', 'down', 'not-applied', 'not-running', 'absent']);
+const readiness = z.object({
+  status: z.enum(['ready', 'not-ready']),
+  checks: z.record(z.string(), checkState),
+  error: z.object({ code: z.literal('NOT_READY'), message: z.string() }).optional(),
+});
+
+/**
+ * The probes, outside the token: `/healthz` (the process answers), `/readyz` (Postgres and Redis
+ * answer, migrations are applied, the worker runs where it should; each check bounded in time),
+ * and `/metrics` (Prometheus text).
+ */
+export function healthRoutes(app: Api, deps: ApiDeps): void {
+  app.get('/healthz', { schema: { tags: ['probes'], summary: 'The process is alive', response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({
+    status: 'ok' as const,
+  }));
+
+  app.get('/readyz', { schema: { tags: ['probes'], summary: 'Postgres and Redis answer, migrations applied, worker running', response: { 200: readiness, 503: readiness } } }, async (_request, reply) => {
+    const checks = await deps.readiness();
+    const failing = Object.entries(checks).filter(([, c]) => c !== 'ok' && c !== 'absent');
+    if (failing.length === 0) return reply.status(200).send({ status: 'ready', checks });
+    const message = failing.map(([name, c]) => `${name}: ${c}`).join(', ');
+    return reply.status(503).send({ status: 'not-ready', checks, error: { code: 'NOT_READY', message } });
+  });
+
+  app.get('/metrics', { schema: { tags: ['probes'], summary: 'Prometheus metrics', hide: false } }, async (_request, reply) => {
+    const text = await deps.metrics.registry.metrics();
+    return reply.type(deps.metrics.registry.contentType).send(text);
+  });
+}

@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import fastifySwagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Knex } from 'knex';
+import { AppError } from '../errors/app-error.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { SyncQueue } from '../queue/sync-queue.js';
+import type { Stores } from '../app/start.js';
+import type { SyncService } from '../sync/sync-service.js';
+import type { UserLifecycle } from '../users/user-lifecycle.js';
+import type { UsersService } from '../users/users-service.js';
+import { TokenCheck } from './auth.js';
+import { errorReply } from './error-handler.js';
+import { parseJsonBody } from './json-body.js';
+import { directoryRoutes } from './routes/directory-routes.js';
+import { healthRoutes } from './routes/health-routes.js';
+import { syncRoutes } from './routes/sync-routes.js';
+import { userRoutes } from './routes/user-routes.js';
+
+export type Api = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, Logger, ZodTypeProvider>;
+export type CheckState = 'ok' | 'down' | 'not-applied' | 'not-running' | 'absent';
+
+export interface ApiDeps {
+  logger: Logger;
+  metrics: Metrics;
+  db: Knex;
+  stores: Stores;
+  sync: SyncService | null;
+  queue: SyncQueue | null;
+  users: UsersService;
+  lifecycle: UserLifecycle;
+  tokens: Array<{ label: string; token: string }>;
+  bodyLimit: number;
+  /** Postgres, Redis, migrations, worker: each 'ok' or why not. */
+  readiness(): Promise<Record<string, CheckState>>;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The label of the admin token that made the request. */
+    actor: string;
+  }
+}
+
+const OPEN = new Set(['/healthz', '/readyz', '/metrics']);
+
+/**
+ * The admin API, built apart from `listen()` so tests inject requests. Every /v1 route and the
+ * OpenAPI document need a bearer token (the probes do not); every input is validated by zod;
+ * every error leaves through one handler in the `{"error":{"code","message"}}` shape.
+ */
+export async function buildServer(deps: ApiDeps): Promise<Api> {
+  const tokens = new TokenCheck(deps.tokens);
+  const app = Fastify({
+    loggerInstance: deps.logger.child({ component: 'api' }),
+    disableRequestLogging: true,
+    bodyLimit: deps.bodyLimit,
+    return503OnClosing: true,
+    requestIdHeader: 'x-request-id',
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+    },
+    routerOptions: { maxParamLength: 200 },
+    // A malformed URL (bad percent-encoding) gets our error shape too.
+    frameworkErrors: (error, request, reply) => void errorReply(error, request, reply),
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(/^application\/([\w.-]+\+)?json$/, { parseAs: 'buffer' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as Buffer));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+  app.setErrorHandler((error, request, reply) => errorReply(error, request, reply));
+  app.setNotFoundHandler((request, reply) => errorReply(new AppError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}`), request, reply));
+
+  app.decorateRequest('actor', '');
+  app.addHook('onRequest', async (request) => {
+    if (OPEN.has(request.url.split('?')[0]!)) return;
+    const actor = tokens.actorFor(request.headers.authorization);
+    if (!actor) throw new AppError('UNAUTHORIZED', 'a valid bearer token is required (Authorization: Bearer <ADMIN_TOKEN>)');
+    request.actor = actor;
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    deps.metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    deps.metrics.httpLatency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    if (!OPEN.has(route)) request.log.info({ reqId: request.id, method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime), actor: request.actor || undefined }, 'request');
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'fusionpbx-sync admin API', version: '1.0.0', description: 'Sync runs, users, tenants and extensions of fusionpbx-sync.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  healthRoutes(app, deps);
+  syncRoutes(app, deps);
+  userRoutes(app, deps);
+  directoryRoutes(app, deps);
+  app.get('/docs/json', { schema: { hide: true } }, async () => app.swagger());
+  await app.ready();
+  return app;
+}
