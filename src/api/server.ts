@@ -33,6 +33,8 @@ export interface ApiDeps {
   lifecycle: UserLifecycle;
   tokens: Array<{ label: string; token: string }>;
   bodyLimit: number;
+  /** `probes`: only /healthz, /readyz and /metrics (a worker process). */
+  routes: 'all' | 'probes';
   /** Postgres, Redis, migrations, worker: each 'ok' or why not. */
   readiness(): Promise<Record<string, CheckState>>;
 }
@@ -105,10 +107,12 @@ export async function buildServer(deps: ApiDeps): Promise<Api> {
   });
 
   healthRoutes(app, deps);
-  syncRoutes(app, deps);
-  userRoutes(app, deps);
-  directoryRoutes(app, deps);
-  app.get('/docs/json', { schema: { hide: true } }, async () => app.swagger());
+  if (deps.routes === 'all') {
+    syncRoutes(app, deps);
+    userRoutes(app, deps);
+    directoryRoutes(app, deps);
+    app.get('/docs/json', { schema: { hide: true } }, async () => app.swagger());
+  }
   await app.ready();
   return app;
 }

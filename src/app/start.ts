@@ -32,6 +32,7 @@ import { UsersService } from '../users/users-service.js';
 import { Shutdown } from './shutdown.js';
 import { buildServer, type Api } from '../api/server.js';
 import { readinessCheck } from './readiness.js';
+import { registerStoreGauges } from '../observability/store-gauges.js';
 
 export interface StartOptions {
   env?: NodeJS.ProcessEnv;
@@ -174,8 +175,15 @@ export async function start(options: StartOptions): Promise<App> {
       housekeeping.start();
     }
 
+    registerStoreGauges(metrics, {
+      lastSuccessByDomain: () => stores.runs.lastSuccessByDomain(db),
+      quarantinedRuns: () => stores.runs.countByStatus(db, 'quarantined'),
+      queueCounts: queue ? () => queue.counts() : null,
+    });
+
+    // The admin API where this process serves it; a worker still answers the probes and /metrics.
     let server: Api | null = null;
-    if (parts.api) {
+    if (parts.api || parts.worker) {
       server = await buildServer({
         logger,
         metrics,
@@ -187,6 +195,7 @@ export async function start(options: StartOptions): Promise<App> {
         lifecycle,
         tokens: config.adminTokens,
         bodyLimit: config.ADMIN_BODY_LIMIT,
+        routes: parts.api ? 'all' : 'probes',
         readiness: readinessCheck({ db, queue, worker }),
       });
       const s = server;

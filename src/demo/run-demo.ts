@@ -27,8 +27,10 @@ export async function runDemo(args: string[], env: NodeJS.ProcessEnv): Promise<n
   if (values.source !== 'database' && values.source !== 'rest') throw new Error('--source must be database or rest');
   const server = env.DEMO_POSTGRES_URL ?? SERVER;
   const redisUrl = env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const fusionpbxUrl = await ensureDatabase(server, 'fusionpbx_demo', { fresh: true });
-  const storeUrl = await ensureDatabase(server, 'fusionpbx_sync_demo', { fresh: true });
+  // DEMO_NAME lets a test run its own demo beside a developer's.
+  const name = env.DEMO_NAME ?? 'demo';
+  const fusionpbxUrl = await ensureDatabase(server, `fusionpbx_${name}`, { fresh: true });
+  const storeUrl = await ensureDatabase(server, `fusionpbx_sync_${name}`, { fresh: true });
   // Leftover jobs of an earlier demo point at databases that were just recreated.
   await deletePrefix(redisUrl, env.QUEUE_PREFIX ?? PREFIX);
 

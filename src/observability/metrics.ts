@@ -90,7 +90,8 @@ export class Metrics {
   });
 
   constructor(options: { processMetrics?: boolean } = {}) {
-    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'fps_' });
+    // Standard names (process_*, nodejs_*), so the usual Node.js dashboards work as they are.
+    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
 
   /** A gauge whose value is read when Prometheus scrapes (from Postgres or Redis, shared by every replica). */

@@ -1,5 +1,6 @@
 import knex, { type Knex } from 'knex';
 import pg from 'pg';
+import type { Logger } from '../observability/logger.js';
 
 /** A knex instance or a transaction: stores take either, so the caller decides the transaction. */
 export type Db = Knex | Knex.Transaction;
@@ -10,6 +11,8 @@ export interface DbOptions {
   /** The connection refuses writes: every transaction on it defaults to READ ONLY. */
   readOnly?: boolean;
   statementTimeoutMs?: number;
+  /** Where knex's own warnings go (by default nowhere: its callers report what matters). */
+  logger?: Logger;
 }
 
 export function createKnex(url: string, options: DbOptions): Knex {
@@ -29,5 +32,11 @@ export function createKnex(url: string, options: DbOptions): Knex {
     },
     pool: { min: 0, max: options.poolMax ?? 10, idleTimeoutMillis: 30_000 },
     acquireConnectionTimeout: 30_000,
+    log: {
+      warn: (message: unknown) => options.logger?.debug({ knex: String(message) }, 'knex warning'),
+      error: (message: unknown) => options.logger?.debug({ knex: String(message) }, 'knex error'),
+      deprecate: () => undefined,
+      debug: () => undefined,
+    },
   });
 }

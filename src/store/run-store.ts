@@ -231,6 +231,23 @@ export class RunStore {
     return rows.map((r: { id: string }) => r.id);
   }
 
+  /** When each domain last synced successfully (a real run, not a dry run), for the metrics. */
+  async lastSuccessByDomain(db: Db): Promise<Array<{ domain: string; at: number }>> {
+    const result = await db.raw<{ rows: Array<{ name: string; at: number | null }> }>(
+      `select d.name, extract(epoch from (
+         select r.finished_at from sync_runs r
+         where r.scope_domain_uuid = d.fusionpbx_domain_uuid and r.parent_id is not null and r.status = 'succeeded' and not r.dry_run
+         order by r.finished_at desc limit 1)) as at
+       from domains d where d.present`,
+    );
+    return result.rows.filter((r) => r.at !== null).map((r) => ({ domain: r.name, at: Number(r.at) }));
+  }
+
+  async countByStatus(db: Db, status: RunStatus): Promise<number> {
+    const [row] = await db('sync_runs').whereNull('parent_id').where({ status }).count<{ count: number }[]>('* as count');
+    return Number(row?.count ?? 0);
+  }
+
   async deleteFinishedBefore(db: Db, days: number): Promise<number> {
     return db('sync_runs')
       .whereNull('parent_id')

@@ -48,6 +48,7 @@ describe('worker processes: schedule, crashes, signals', () => {
       WORKER_STALLED_INTERVAL_MS: '1000',
       SYNC_SCHEDULE: '0 0 1 1 *',
       SYNC_RETRY_DELAY_MS: '200',
+      ADMIN_PORT: '0', // each worker serves its probes and /metrics on a port of its own
       ...extra,
     };
     const producer = await startTestApp({ store: store.url, fusionpbx: fpbx.url }, { QUEUE_PREFIX: prefix }, { source: true, queue: true });

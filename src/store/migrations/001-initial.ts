@@ -116,7 +116,8 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw('create unique index sync_runs_domain_of_run_idx on sync_runs (parent_id, scope_domain_uuid) where parent_id is not null');
   await knex.raw('create index sync_runs_top_idx on sync_runs (queued_at desc, id desc) where parent_id is null');
   await knex.raw('create index sync_runs_status_idx on sync_runs (status) where parent_id is null');
-  await knex.raw('create index sync_runs_domain_success_idx on sync_runs (scope_domain_uuid, finished_at desc) where parent_id is not null');
+  // The last successful (real) sync of each domain, for the metrics.
+  await knex.raw(`create index sync_runs_domain_success_idx on sync_runs (scope_domain_uuid, finished_at desc) where parent_id is not null and status = 'succeeded' and not dry_run`);
 
   await knex.raw(`
     create table sync_changes (

@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { start, type App } from '../../src/app/start.js';
+import { apiClient } from '../helpers/api.js';
+import { LogCapture } from '../helpers/app.js';
+import { TEST_ADMIN_TOKEN } from '../helpers/env.js';
+import { startPrivatePostgres, startPrivateRedis, type PrivateService } from '../helpers/private-services.js';
+import { waitFor } from '../helpers/queue.js';
+
+describe('/readyz follows Postgres and Redis (processes this test owns)', () => {
+  let pg: PrivateService;
+  let redis: PrivateService;
+  let app: App;
+  let api: ReturnType<typeof apiClient>;
+
+  beforeAll(async () => {
+    [pg, redis] = await Promise.all([startPrivatePostgres(), startPrivateRedis()]);
+    app = await start({
+      env: { DATABASE_URL: pg.url, REDIS_URL: redis.url, ADMIN_TOKEN: TEST_ADMIN_TOKEN, ACTIVE_CALLS: 'esl', FREESWITCH_ESL: '127.0.0.1:1', FREESWITCH_ESL_PASSWORD: 'x', LOG_LEVEL: 'fatal' },
+      parts: { queue: true, api: true, probe: true },
+      logDestination: new LogCapture(),
+      processMetrics: false,
+    });
+    api = apiClient(app.server!, null);
+  }, 60_000);
+  afterAll(async () => {
+    await app.stop();
+    await redis.stop();
+    await pg.stop();
+  });
+
+  const readiness = async () => api<{ status: string; checks: Record<string, string>; error?: { code: string } }>('GET', '/readyz');
+
+  it('is ready when both answer and the migrations are applied', async () => {
+    const res = await readiness();
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'ready', checks: { postgres: 'ok', migrations: 'ok', redis: 'ok', worker: 'absent' } });
+  });
+
+  it('turns not-ready when Redis stops, and ready again when it returns', async () => {
+    await redis.stop();
+    const down = await waitFor('not ready', async () => ((await readiness()).status === 503 ? readiness() : null));
+    expect(down.body).toMatchObject({ status: 'not-ready', checks: { redis: 'down', postgres: 'ok' }, error: { code: 'NOT_READY' } });
+    expect((await api('GET', '/healthz')).status).toBe(200);
+    await redis.start();
+    await waitFor('ready again', async () => (await readiness()).status === 200, 20_000, 200);
+  });
+
+  it('turns not-ready when Postgres stops, and ready again when it returns', async () => {
+    await pg.stop();
+    const down = await waitFor('not ready', async () => ((await readiness()).status === 503 ? readiness() : null));
+    expect(down.body).toMatchObject({ checks: { postgres: 'down' } });
+    await pg.start();
+    await waitFor('ready again', async () => (await readiness()).status === 200, 20_000, 200);
+  });
+});
