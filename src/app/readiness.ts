@@ -4,7 +4,7 @@ import type { CheckState } from '../api/server.js';
 import type { SyncQueue } from '../queue/sync-queue.js';
 import { migrationsApplied } from '../store/migrate.js';
 
-/** Each check bounded to a second, so /readyz answers fast even when a dependency hangs. */
+/** Each check bounded in time, so /readyz answers fast even when a dependency hangs. */
 function within<T>(ms: number, work: Promise<T>): Promise<T> {
   return Promise.race([work, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())]);
 }
@@ -16,9 +16,9 @@ function within<T>(ms: number, work: Promise<T>): Promise<T> {
 export function readinessCheck(parts: { db: Knex; queue: SyncQueue | null; worker: Worker | null }) {
   let migrated = false;
   return async (): Promise<Record<string, CheckState>> => {
-    const postgres = await within(1_000, parts.db.raw('select 1')).then(() => 'ok' as const, () => 'down' as const);
-    if (postgres === 'ok' && !migrated) migrated = await within(1_000, migrationsApplied(parts.db)).catch(() => false);
-    const redis = parts.queue ? await within(1_000, parts.queue.ping()).then(() => 'ok' as const, () => 'down' as const) : ('absent' as const);
+    const postgres = await within(2_000, parts.db.raw('select 1')).then(() => 'ok' as const, () => 'down' as const);
+    if (postgres === 'ok' && !migrated) migrated = await within(2_000, migrationsApplied(parts.db)).catch(() => false);
+    const redis = parts.queue ? await within(2_000, parts.queue.ping()).then(() => 'ok' as const, () => 'down' as const) : ('absent' as const);
     const worker = parts.worker ? (parts.worker.isRunning() && redis !== 'down' ? 'ok' : 'not-running') : ('absent' as const);
     return { postgres, migrations: postgres === 'down' ? 'down' : migrated ? 'ok' : 'not-applied', redis, worker };
   };
