@@ -128,9 +128,11 @@ export async function start(options: StartOptions): Promise<App> {
           metrics,
           logger,
           newId: uuid7,
+          domainConcurrency: config.SYNC_DOMAIN_CONCURRENCY,
           settings: {
             maxDisable: config.SYNC_MAX_DISABLE,
             maxDisableFloor: config.SYNC_MAX_DISABLE_FLOOR,
+            fullReconcileHours: config.SYNC_FULL_RECONCILE_HOURS,
             leaseMs: 60_000,
             attempts: config.SYNC_ATTEMPTS,
             retryDelayMs: config.SYNC_RETRY_DELAY_MS,

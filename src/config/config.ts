@@ -75,6 +75,8 @@ const envSchema = z.object({
   SYNC_MAX_DISABLE: z.string().trim().default('25%'),
   /** Percentage limits never go below this many users, so a 3-user tenant can still lose one. */
   SYNC_MAX_DISABLE_FLOOR: z.coerce.number().int().min(0).default(5),
+  /** Unchanged domains (same fingerprint) are skipped, but each is planned in full at least this often. */
+  SYNC_FULL_RECONCILE_HOURS: z.coerce.number().min(0).default(24),
   /** Optional JSON mapping file (tenants merging several domains, excluded domains, role map). */
   SYNC_MAPPING_FILE: z.string().trim().min(1).optional(),
   /** Days to keep finished sync runs and their change log. */
@@ -94,6 +96,8 @@ const envSchema = z.object({
   /** Lock and stalled-job check of the worker: a job whose worker died is picked up again after about this long. */
   WORKER_LOCK_MS: positiveInt(30_000),
   WORKER_STALLED_INTERVAL_MS: positiveInt(30_000),
+  /** Domains with changes applied at once (each in its own transaction) by one process. */
+  SYNC_DOMAIN_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
   /** Attempts for a failing sync job, with exponential backoff from SYNC_RETRY_DELAY_MS. */
   SYNC_ATTEMPTS: positiveInt(5),
   SYNC_RETRY_DELAY_MS: positiveInt(2_000),

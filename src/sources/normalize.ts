@@ -42,9 +42,9 @@ export function normalizeEmail(raw: string | null | undefined): EmailResult {
 /** Names keep emoji and right-to-left text; control characters go, whitespace collapses, 200 characters at most. */
 export function cleanName(raw: string | null | undefined): string | null {
   if (raw === null || raw === undefined) return null;
-  const text = raw.normalize('NFC').replace(CONTROL, ' ').replace(/\s+/g, ' ').trim();
+  const text = raw.normalize('NFC').replace(CONTROL, ' ').replace(/\s\s+|[^\S ]/g, ' ').trim();
   if (text === '') return null;
-  return [...text].slice(0, 200).join('');
+  return text.length <= 200 ? text : [...text].slice(0, 200).join('');
 }
 
 /** Domain names are DNS names: case-insensitive, and a trailing dot names the same host. */

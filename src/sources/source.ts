@@ -12,5 +12,11 @@ export interface FusionpbxSource {
   census(domainUuids?: string[]): Promise<Census>;
   /** Full snapshots of the given domains, in the same order. */
   readDomains(domainUuids: string[]): Promise<DomainSnapshot[]>;
+  /**
+   * A digest of each domain (all domains when omitted) over every upstream value a plan of it
+   * reads: equal digests mean equal upstream data. Absent when the source cannot compute one
+   * without reading everything (the REST app).
+   */
+  digests?(domainUuids?: string[]): Promise<Map<string, string>>;
   close(): Promise<void>;
 }

@@ -150,7 +150,7 @@ export interface ReadRows<T> {
  * (offset paging can repeat a row) collapse silently; duplicates that disagree are all rejected.
  */
 export function readRows<T extends { uuid: string }>(rows: unknown[], entity: Entity, toModel: (raw: unknown) => Mapped<T>): ReadRows<T> {
-  const byId = new Map<string, { value: T; json: string }>();
+  const byId = new Map<string, T>();
   const rejected = new Set<string>();
   const problems: Problem[] = [];
   for (const raw of rows) {
@@ -160,19 +160,19 @@ export function readRows<T extends { uuid: string }>(rows: unknown[], entity: En
       if (mapped.problem.fusionpbxUuid) rejected.add(mapped.problem.fusionpbxUuid);
       continue;
     }
-    problems.push(...mapped.warnings);
+    if (mapped.warnings.length > 0) problems.push(...mapped.warnings);
     const id = mapped.value.uuid;
-    const json = JSON.stringify(mapped.value);
     const seen = byId.get(id);
-    if (seen === undefined && !rejected.has(id)) byId.set(id, { value: mapped.value, json });
-    else if (seen !== undefined && seen.json !== json) {
+    if (seen === undefined) {
+      if (!rejected.has(id)) byId.set(id, mapped.value);
+    } else if (JSON.stringify(seen) !== JSON.stringify(mapped.value)) {
       byId.delete(id);
       rejected.add(id);
       problems.push({ kind: 'error', entity, fusionpbxUuid: id, code: 'DUPLICATE_UUID', message: `${entity} ${id} appears twice with different values; skipped` });
     }
   }
   for (const id of rejected) byId.delete(id);
-  return { items: [...byId.values()].map((v) => v.value), unreadable: [...rejected], problems };
+  return { items: [...byId.values()], unreadable: [...rejected], problems };
 }
 
 /** A domain the source read: its user and extension rows, validated, as a snapshot. */

@@ -50,8 +50,18 @@ function toRecord(row: Record<string, unknown>): ChangeRecord {
 /** The change log (`sync_changes`), written in one statement per batch. */
 export class ChangeStore {
   async record(db: Db, origin: Origin, changes: Array<Change & { applied: boolean }>, problems: Problem[]): Promise<void> {
-    const rows = [
+    await this.recordMany(db, { runId: origin.runId, actor: origin.actor }, [{ domainUuid: origin.domainUuid, changes, problems }]);
+  }
+
+  /** Changes and problems of several domains of one run, in one statement. */
+  async recordMany(
+    db: Db,
+    origin: { runId: string | null; actor: string },
+    entries: Array<{ domainUuid: string | null; changes: Array<Change & { applied: boolean }>; problems: Problem[] }>,
+  ): Promise<void> {
+    const rows = entries.flatMap(({ domainUuid, changes, problems }) => [
       ...changes.map((c) => ({
+        domain: domainUuid,
         kind: 'change',
         entity: c.entity,
         action: c.action,
@@ -59,11 +69,13 @@ export class ChangeStore {
         object_id: c.id,
         fusionpbx_uuid: c.fusionpbxUuid,
         before: c.before,
-        after: c.after,
+        // A create lists only the fields it sets: the change log stays small.
+        after: c.action === 'created' ? withoutNulls(c.after) : c.after,
         message: null,
         applied: c.applied,
       })),
       ...problems.map((p) => ({
+        domain: domainUuid,
         kind: p.kind,
         entity: p.entity,
         action: null,
@@ -75,14 +87,14 @@ export class ChangeStore {
         message: p.message.slice(0, 1000),
         applied: false,
       })),
-    ];
+    ]);
     if (rows.length === 0) return;
     await db.raw(
       `insert into sync_changes (run_id, fusionpbx_domain_uuid, actor, kind, entity, action, code, object_id, fusionpbx_uuid, before, after, message, applied)
-       select ?::uuid, ?::uuid, ?, kind, entity, action, code, object_id, fusionpbx_uuid, before, after, message, applied
-       from jsonb_to_recordset(?::jsonb) as v(kind text, entity text, action text, code text, object_id uuid, fusionpbx_uuid uuid,
+       select ?::uuid, domain, ?, kind, entity, action, code, object_id, fusionpbx_uuid, before, after, message, applied
+       from jsonb_to_recordset(?::jsonb) as v(domain uuid, kind text, entity text, action text, code text, object_id uuid, fusionpbx_uuid uuid,
                                              before jsonb, after jsonb, message text, applied boolean)`,
-      [origin.runId, origin.domainUuid, origin.actor, JSON.stringify(rows)],
+      [origin.runId, origin.actor, JSON.stringify(rows)],
     );
   }
 
@@ -118,7 +130,27 @@ export class ChangeStore {
     });
   }
 
+  /** Carries the problems (conflicts, errors, warnings) of each domain's last run over to this run. */
+  async copyProblems(db: Db, runId: string, from: Array<{ domainUuid: string; runId: string }>): Promise<void> {
+    if (from.length === 0) return;
+    await db.raw(
+      `insert into sync_changes (run_id, fusionpbx_domain_uuid, actor, kind, entity, action, code, object_id, fusionpbx_uuid, before, after, message, applied)
+       select ?::uuid, c.fusionpbx_domain_uuid, c.actor, c.kind, c.entity, c.action, c.code, c.object_id, c.fusionpbx_uuid, c.before, c.after, c.message, false
+       from sync_changes c
+       join unnest(?::uuid[], ?::uuid[]) as p(domain, run) on c.run_id = p.run and c.fusionpbx_domain_uuid = p.domain
+       where c.kind <> 'change'
+       order by c.id`,
+      [runId, from.map((f) => f.domainUuid), from.map((f) => f.runId)],
+    );
+  }
+
   async markApplied(db: Db, recordIds: number[]): Promise<void> {
     if (recordIds.length > 0) await db('sync_changes').whereIn('id', recordIds).update({ applied: true });
   }
+}
+
+function withoutNulls(fields: Fields): Fields {
+  const out: Fields = {};
+  for (const [k, v] of Object.entries(fields)) if (v !== null) out[k] = v;
+  return out;
 }

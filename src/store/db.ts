@@ -19,7 +19,9 @@ export function createKnex(url: string, options: DbOptions): Knex {
   // Counts (bigint) and numerics come back as text by default; every count we read fits in a double.
   pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
   pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
-  const settings = [`-c application_name=${options.applicationName}`];
+  // JIT compilation costs more than it saves on these short analytic reads (seen: 0.8 s of a 2 s digest).
+  // Digests and batch reads hash-aggregate 100k rows: give them memory rather than temp files.
+  const settings = [`-c application_name=${options.applicationName}`, '-c jit=off', '-c work_mem=32MB'];
   if (options.readOnly) settings.push('-c default_transaction_read_only=on');
   return knex({
     client: 'pg',
@@ -39,4 +41,14 @@ export function createKnex(url: string, options: DbOptions): Knex {
       debug: () => undefined,
     },
   });
+}
+
+/**
+ * Runs a query and gets its rows as one JSON array built by Postgres: for large results this is
+ * several times cheaper than parsing the rows field by field in JavaScript.
+ */
+export async function selectJson<T = Record<string, unknown>>(db: Db, query: Knex.QueryBuilder | Knex.Raw | string, bindings: unknown[] = []): Promise<T[]> {
+  const inner = typeof query === 'string' ? db.raw(query, bindings as Knex.RawBinding[]) : query;
+  const result = await db.raw<{ rows: Array<{ rows: T[] }> }>(`select coalesce(json_agg(q), '[]'::json) as rows from (?) q`, [inner]);
+  return result.rows[0]!.rows;
 }

@@ -8,17 +8,39 @@ import type { Change, EntityName, Fields } from './types.js';
  * bind parameters.
  */
 
-/** Inserts new rows; a row whose key exists already is left alone (a retried apply). Returns the keys inserted. */
-export async function insertRows(db: Db, entity: EntityName, rows: Fields[]): Promise<string[]> {
+/** Where the change log of an insert goes: each inserted row gets its `created` record in the same statement. */
+export interface CreateLog {
+  runId: string | null;
+  domainUuid: string | null;
+  actor: string;
+}
+
+/**
+ * Inserts new rows; a row whose key exists already is left alone (a retried apply). With `log`,
+ * the same statement writes each inserted row's `created` change (its non-null fields, by model
+ * name), so the row data crosses the wire once. Returns the keys inserted.
+ */
+export async function insertRows(db: Db, entity: EntityName, rows: Fields[], log: CreateLog | null = null): Promise<string[]> {
   const inserted: string[] = [];
+  const { table, key, fusionpbxKey, columns } = TABLES[entity];
+  const keyColumn = columns[key]![0];
   for (const group of bySignature(rows.map((r) => toRow(entity, r)))) {
-    const { table, key } = TABLES[entity];
-    const keyColumn = TABLES[entity].columns[key]![0];
     const cols = Object.keys(group[0]!);
-    const sql = `insert into ${table} (${cols.join(', ')})
-      select ${cols.join(', ')} from jsonb_to_recordset(?::jsonb) as v(${recordType(entity, cols)})
-      on conflict (${keyColumn}) do nothing returning ${keyColumn}::text as key`;
-    const result = await db.raw<{ rows: Array<{ key: string }> }>(sql, [JSON.stringify(group)]);
+    const insert = `insert into ${table} (${cols.join(', ')})
+      select ${cols.join(', ')} from v on conflict (${keyColumn}) do nothing returning ${keyColumn}`;
+    const fields = Object.entries(columns).filter(([, [col]]) => cols.includes(col));
+    const after = `jsonb_strip_nulls(jsonb_build_object(${fields.map(([field, [col]]) => `'${field}', v.${col}`).join(', ')}))`;
+    const fusionpbx = fusionpbxKey && cols.includes(columns[fusionpbxKey]![0]) ? `v.${columns[fusionpbxKey]![0]}` : 'null';
+    const sql = log
+      ? `with v as (select * from jsonb_to_recordset(?::jsonb) as v(${recordType(entity, cols)})),
+           ins as (${insert}),
+           logged as (insert into sync_changes (run_id, fusionpbx_domain_uuid, actor, kind, entity, action, object_id, fusionpbx_uuid, after, applied)
+                      select ?::uuid, ?::uuid, ?, 'change', '${entity}', 'created', v.${keyColumn}, ${fusionpbx}, ${after}, true
+                      from v join ins using (${keyColumn}))
+         select ${keyColumn}::text as key from ins`
+      : `with v as (select * from jsonb_to_recordset(?::jsonb) as v(${recordType(entity, cols)})) ${insert.replace(`returning ${keyColumn}`, `returning ${keyColumn}::text as key`)}`;
+    const bindings = log ? [JSON.stringify(group), log.runId, log.domainUuid, log.actor] : [JSON.stringify(group)];
+    const result = await db.raw<{ rows: Array<{ key: string }> }>(sql, bindings);
     inserted.push(...result.rows.map((r) => r.key));
   }
   return inserted;
@@ -56,11 +78,11 @@ function recordType(entity: EntityName, cols: string[]): string {
   return cols.map((c) => `${c} ${columnType(entity, c)}`).join(', ');
 }
 
-/** Rows grouped by their set of columns, so each statement has one shape. */
+/** Rows grouped by their columns, so each statement has one shape (rows built alike list them alike). */
 function bySignature(rows: Array<Record<string, unknown>>): Array<Array<Record<string, unknown>>> {
   const groups = new Map<string, Array<Record<string, unknown>>>();
   for (const row of rows) {
-    const signature = Object.keys(row).sort().join(',');
+    const signature = Object.keys(row).join(',');
     const group = groups.get(signature);
     if (group) group.push(row);
     else groups.set(signature, [row]);

@@ -23,6 +23,25 @@ export interface Run {
   approvedAt: string | null;
 }
 
+export interface DomainOutcomeRow {
+  id: string;
+  domainUuid: string;
+  status: RunStatus;
+  counts: Counts;
+  error?: string | null;
+  /** The domain's fingerprint after this run, when it has one (see sync/fingerprint.ts). */
+  fingerprint?: string | null;
+  /** When the domain was last planned in full (now, unless it was skipped as unchanged). */
+  reconciledAt?: string | null;
+}
+
+export interface LastDomainSync {
+  runId: string;
+  fingerprint: string | null;
+  counts: Counts;
+  reconciledAt: string;
+}
+
 /** The context a run decides once at its start and its domains read. */
 export interface RunContext {
   /** `apply` writes the store; `record` (dry run, quarantine) keeps the plans only. */
@@ -30,6 +49,8 @@ export interface RunContext {
   quarantineReason: string | null;
   emailWinners: Record<string, string>;
   unknownDomains: Array<{ uuid: string; name: string; enabled: boolean }>;
+  /** Each domain's upstream digest, taken at the run's start (sources that can digest). */
+  upstreamDigests: Record<string, string>;
 }
 
 const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : v === null || v === undefined ? null : String(v));
@@ -195,29 +216,60 @@ export class RunStore {
   }
 
   /** Records (or re-records, on a retry) the outcome of one domain of a run. */
-  async saveDomainRun(
-    db: Db,
-    parent: Run,
-    domain: { id: string; domainUuid: string; status: RunStatus; counts: Counts; error?: string | null },
-  ): Promise<void> {
+  async saveDomainRun(db: Db, parent: Run, domain: DomainOutcomeRow): Promise<void> {
+    await this.saveDomainRuns(db, parent, [domain]);
+  }
+
+  /** The outcomes of several domains of a run, in one statement. */
+  async saveDomainRuns(db: Db, parent: Run, domains: DomainOutcomeRow[]): Promise<void> {
+    if (domains.length === 0) return;
     await db.raw(
-      `insert into sync_runs (id, parent_id, trigger, scope_domain_uuid, scope_key, dry_run, status, actor, counts, error, started_at, finished_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, now(), now())
+      `insert into sync_runs (id, parent_id, trigger, scope_domain_uuid, scope_key, dry_run, status, actor, counts, error, fingerprint, reconciled_at, started_at, finished_at)
+       select v.id, ?::uuid, ?, v.domain, 'domain:' || v.domain, ?, v.status, ?, v.counts, v.error, v.fingerprint, coalesce(v.reconciled_at, now()), now(), now()
+       from jsonb_to_recordset(?::jsonb) as v(id uuid, domain uuid, status text, counts jsonb, error text, fingerprint text, reconciled_at timestamptz)
        on conflict (parent_id, scope_domain_uuid) where parent_id is not null
-       do update set status = excluded.status, counts = excluded.counts, error = excluded.error, finished_at = now()`,
+       do update set status = excluded.status, counts = excluded.counts, error = excluded.error, fingerprint = excluded.fingerprint,
+                     reconciled_at = excluded.reconciled_at, finished_at = now()`,
       [
-        domain.id,
         parent.id,
         parent.trigger,
-        domain.domainUuid,
-        `domain:${domain.domainUuid}`,
         parent.dryRun,
-        domain.status,
         parent.actor,
-        JSON.stringify(domain.counts),
-        domain.error?.slice(0, 2000) ?? null,
+        JSON.stringify(
+          domains.map((d) => ({
+            id: d.id,
+            domain: d.domainUuid,
+            status: d.status,
+            counts: d.counts,
+            error: d.error?.slice(0, 2000) ?? null,
+            fingerprint: d.fingerprint ?? null,
+            reconciled_at: d.reconciledAt ?? null,
+          })),
+        ),
       ],
     );
+  }
+
+  /** The latest successful (real) sync of each domain: its run, fingerprint and counts. */
+  async lastDomainSyncs(db: Db, domainUuids: string[]): Promise<Map<string, LastDomainSync>> {
+    const result = await db.raw<{ rows: Array<{ domain: string; parent_id: string; fingerprint: string | null; counts: Counts; reconciled_at: Date }> }>(
+      `select distinct on (scope_domain_uuid) scope_domain_uuid::text as domain, parent_id::text, fingerprint, counts, reconciled_at
+       from sync_runs
+       where parent_id is not null and status = 'succeeded' and not dry_run and scope_domain_uuid = any(?::uuid[])
+       order by scope_domain_uuid, finished_at desc`,
+      [domainUuids],
+    );
+    return new Map(result.rows.map((r) => [r.domain, { runId: r.parent_id, fingerprint: r.fingerprint, counts: r.counts, reconciledAt: r.reconciled_at.toISOString() }]));
+  }
+
+  /** Domains of a run already finished (a retried job must not do them twice). */
+  async finishedDomains(db: Db, parentId: string, domainUuids: string[]): Promise<Set<string>> {
+    const rows: string[] = await db('sync_runs')
+      .where({ parent_id: parentId })
+      .whereNot('status', 'failed')
+      .whereRaw('scope_domain_uuid = any(?::uuid[])', [domainUuids])
+      .pluck('scope_domain_uuid');
+    return new Set(rows.map(String));
   }
 
   /** In-process (CLI) runs left `running` by a process that died (its lease ran out): failed, so the scope is free again. */

@@ -1,4 +1,4 @@
-import type { Db } from './db.js';
+import { selectJson, type Db } from './db.js';
 import { fromRow } from './tables.js';
 import type { Domain, Extension, StoreSnapshot, Tenant, User } from './types.js';
 
@@ -20,6 +20,23 @@ export const USER_COLUMNS = [
   'upstream_role',
 ];
 
+const EXTENSION_COLUMNS = [
+  'id',
+  'tenant_id',
+  'fusionpbx_extension_uuid',
+  'fusionpbx_domain_uuid',
+  'number',
+  'number_alias',
+  'caller_id_name',
+  'first_name',
+  'last_name',
+  'user_context',
+  'enabled',
+  'present',
+  'user_id',
+  'link_source',
+];
+
 export interface SnapshotQuery {
   /** The tenant the domain maps to; null for a removed domain (its current tenant is used). */
   syncKey: string | null;
@@ -29,38 +46,97 @@ export interface SnapshotQuery {
   extensionUuids: string[];
 }
 
-/** Reads, inside the domain's transaction, everything its plan may touch. */
-export async function loadStoreSnapshot(db: Db, q: SnapshotQuery): Promise<StoreSnapshot> {
-  const tenantRow = q.syncKey
-    ? await db('tenants').where({ sync_key: q.syncKey }).first()
-    : await db('tenants as t').join('domains as d', 'd.tenant_id', 't.id').where('d.fusionpbx_domain_uuid', q.domainUuid).first('t.*');
-  const tenant = tenantRow ? fromRow<Tenant>('tenant', tenantRow) : null;
-  const tenantId = tenant?.id ?? null;
+/**
+ * Reads everything the plans of these domains may touch: five queries for the whole batch, then
+ * each domain gets its part. Inside a domain's transaction it is called with that one domain.
+ */
+export async function loadStoreSnapshots(db: Db, queries: SnapshotQuery[]): Promise<StoreSnapshot[]> {
+  if (queries.length === 0) return [];
+  const domainUuids = queries.map((q) => q.domainUuid);
+  const userUuids = queries.flatMap((q) => q.userUuids);
+  const emails = queries.flatMap((q) => q.emails);
+  const keys = queries.flatMap((q) => (q.syncKey ? [q.syncKey] : []));
 
-  const domainRows: Array<Record<string, unknown>> = await db('domains')
-    .where('fusionpbx_domain_uuid', q.domainUuid)
-    .modify((b) => (tenantId ? b.orWhere('tenant_id', tenantId) : b));
-  const userRows: Array<Record<string, unknown>> = await db('users')
-    .select(USER_COLUMNS)
-    .where('fusionpbx_domain_uuid', q.domainUuid)
-    .modify((b) => (tenantId ? b.orWhere((w) => w.where('tenant_id', tenantId).andWhere('source', 'manual')) : b))
-    .orWhereRaw('fusionpbx_user_uuid = any(?::uuid[])', [q.userUuids])
-    .orWhereRaw('email = any(?::text[])', [q.emails]);
-  const extensionRows: Array<Record<string, unknown>> = await db('extensions')
-    .where('fusionpbx_domain_uuid', q.domainUuid)
-    .orWhereRaw('fusionpbx_extension_uuid = any(?::uuid[])', [q.extensionUuids]);
-  const excluded = await db('user_exclusions').whereRaw('fusionpbx_user_uuid = any(?::uuid[])', [q.userUuids]).pluck('fusionpbx_user_uuid');
+  const tenantRows: Array<Record<string, unknown>> = await db('tenants as t')
+    .select('t.id', 't.name', 't.enabled', 't.sync_key', 'd.fusionpbx_domain_uuid as via_domain')
+    .leftJoin('domains as d', 'd.tenant_id', 't.id')
+    .whereRaw('t.sync_key = any(?::text[])', [keys])
+    .orWhereRaw('d.fusionpbx_domain_uuid = any(?::uuid[])', [domainUuids]);
+  const tenants = tenantRows.map((r) => ({ tenant: fromRow<Tenant>('tenant', r), viaDomain: (r.via_domain as string | null) ?? null }));
+  const tenantIds = [...new Set(tenants.map((t) => t.tenant.id))];
 
-  return {
-    tenant,
-    domains: domainRows.map((r) => fromRow<Domain>('domain', r)),
-    users: userRows.map((r) => fromRow<User>('user', r)),
-    extensions: extensionRows.map((r) => fromRow<Extension>('extension', r)),
-    excludedUserUuids: excluded.map(String),
+  const [domainRows, userRows, extensionRows, excludedRows] = await Promise.all([
+    db('domains').select('fusionpbx_domain_uuid', 'tenant_id', 'name', 'enabled', 'present')
+      .whereRaw('fusionpbx_domain_uuid = any(?::uuid[])', [domainUuids])
+      .orWhereRaw('tenant_id = any(?::uuid[])', [tenantIds]) as Promise<Array<Record<string, unknown>>>,
+    selectJson(
+      db,
+      db('users')
+        .select(USER_COLUMNS)
+        .whereRaw('fusionpbx_domain_uuid = any(?::uuid[])', [domainUuids])
+        .orWhere((w) => w.whereRaw('tenant_id = any(?::uuid[])', [tenantIds]).andWhere('source', 'manual'))
+        .orWhereRaw('fusionpbx_user_uuid = any(?::uuid[])', [userUuids])
+        .orWhereRaw('email = any(?::text[])', [emails]),
+    ),
+    selectJson(
+      db,
+      db('extensions')
+        .select(EXTENSION_COLUMNS)
+        .whereRaw('fusionpbx_domain_uuid = any(?::uuid[])', [domainUuids])
+        .orWhereRaw('fusionpbx_extension_uuid = any(?::uuid[])', [queries.flatMap((q) => q.extensionUuids)]),
+    ),
+    db('user_exclusions').whereRaw('fusionpbx_user_uuid = any(?::uuid[])', [userUuids]).pluck('fusionpbx_user_uuid') as Promise<string[]>,
+  ]);
+  const domains = domainRows.map((r) => fromRow<Domain>('domain', r));
+  const users = userRows.map((r) => fromRow<User>('user', r));
+  const extensions = extensionRows.map((r) => fromRow<Extension>('extension', r));
+  const excluded = new Set(excludedRows.map(String));
+  const ix = {
+    domainsByDomain: group(domains, (d) => d.fusionpbxDomainUuid),
+    domainsByTenant: group(domains, (d) => d.tenantId),
+    usersByDomain: group(users, (u) => u.fusionpbxDomainUuid),
+    manualByTenant: group(users.filter((u) => u.source === 'manual'), (u) => u.tenantId),
+    userByFusionpbx: new Map(users.flatMap((u) => (u.fusionpbxUserUuid ? [[u.fusionpbxUserUuid, u] as const] : []))),
+    userByEmail: new Map(users.flatMap((u) => (u.email ? [[u.email, u] as const] : []))),
+    extensionsByDomain: group(extensions, (e) => e.fusionpbxDomainUuid),
+    extensionByUuid: new Map(extensions.map((e) => [e.fusionpbxExtensionUuid, e])),
   };
+
+  return queries.map((q) => {
+    const tenant =
+      (q.syncKey ? tenants.find((t) => t.tenant.syncKey === q.syncKey) : tenants.find((t) => t.viaDomain === q.domainUuid))?.tenant ?? null;
+    const pick = <T>(...lists: Array<Array<T | undefined> | undefined>): T[] => [...new Set(lists.flatMap((l) => l ?? []).filter((x): x is T => x !== undefined))];
+    return {
+      tenant,
+      domains: pick(ix.domainsByDomain.get(q.domainUuid), tenant ? ix.domainsByTenant.get(tenant.id) : undefined),
+      users: pick(
+        ix.usersByDomain.get(q.domainUuid),
+        tenant ? ix.manualByTenant.get(tenant.id) : undefined,
+        q.userUuids.map((u) => ix.userByFusionpbx.get(u)),
+        q.emails.map((e) => ix.userByEmail.get(e)),
+      ),
+      extensions: pick(ix.extensionsByDomain.get(q.domainUuid), q.extensionUuids.map((e) => ix.extensionByUuid.get(e))),
+      excludedUserUuids: q.userUuids.filter((u) => excluded.has(u)),
+    };
+  });
 }
 
-/** Serialises every sync of one domain across workers and processes, until the transaction ends. */
+function group<T, K>(items: T[], keyOf: (item: T) => K): Map<K, T[]> {
+  const out = new Map<K, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const list = out.get(key);
+    if (list) list.push(item);
+    else out.set(key, [item]);
+  }
+  return out;
+}
+
+/**
+ * Serialises every sync of one domain across workers and processes, until the transaction ends.
+ * The transaction commits without waiting for its WAL flush: a sync is idempotent and retried, so
+ * losing its last commits to a server crash only means the next run writes them again.
+ */
 export async function lockDomain(db: Db, domainUuid: string): Promise<void> {
-  await db.raw(`select pg_advisory_xact_lock(hashtextextended(?, 0))`, [`fps-domain:${domainUuid}`]);
+  await db.raw(`select set_config('synchronous_commit', 'off', true), pg_advisory_xact_lock(hashtextextended(?, 0))`, [`fps-domain:${domainUuid}`]);
 }

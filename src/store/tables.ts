@@ -4,15 +4,18 @@ import type { EntityName, Fields } from './types.js';
 type ColumnType = 'uuid' | 'text' | 'boolean' | 'timestamptz';
 type Spec = Record<string, readonly [column: string, type: ColumnType]>;
 
-export const TABLES: Record<EntityName, { table: string; key: string; columns: Spec }> = {
+/** Per entity: its table, its key field, the field holding its FusionPBX uuid (for the change log), its columns. */
+export const TABLES: Record<EntityName, { table: string; key: string; fusionpbxKey: string | null; columns: Spec }> = {
   tenant: {
     table: 'tenants',
     key: 'id',
+    fusionpbxKey: null,
     columns: { id: ['id', 'uuid'], name: ['name', 'text'], enabled: ['enabled', 'boolean'], syncKey: ['sync_key', 'text'] },
   },
   domain: {
     table: 'domains',
     key: 'fusionpbxDomainUuid',
+    fusionpbxKey: 'fusionpbxDomainUuid',
     columns: {
       fusionpbxDomainUuid: ['fusionpbx_domain_uuid', 'uuid'],
       tenantId: ['tenant_id', 'uuid'],
@@ -24,6 +27,7 @@ export const TABLES: Record<EntityName, { table: string; key: string; columns: S
   user: {
     table: 'users',
     key: 'id',
+    fusionpbxKey: 'fusionpbxUserUuid',
     columns: {
       id: ['id', 'uuid'],
       tenantId: ['tenant_id', 'uuid'],
@@ -45,6 +49,7 @@ export const TABLES: Record<EntityName, { table: string; key: string; columns: S
   extension: {
     table: 'extensions',
     key: 'id',
+    fusionpbxKey: 'fusionpbxExtensionUuid',
     columns: {
       id: ['id', 'uuid'],
       tenantId: ['tenant_id', 'uuid'],
@@ -64,12 +69,16 @@ export const TABLES: Record<EntityName, { table: string; key: string; columns: S
   },
 };
 
-/** A database row as the model: the spec's fields only, timestamps as ISO strings. */
+const PAIRS = Object.fromEntries(
+  Object.entries(TABLES).map(([entity, { columns }]) => [entity, Object.entries(columns).map(([field, [column, type]]) => [field, column, type === 'timestamptz'] as const)]),
+) as Record<EntityName, Array<readonly [string, string, boolean]>>;
+
+/** A database row (parsed by pg, or from JSON) as the model: the spec's fields only, timestamps as ISO strings. */
 export function fromRow<T>(entity: EntityName, row: Record<string, unknown>): T {
   const out: Record<string, unknown> = {};
-  for (const [field, [column]] of Object.entries(TABLES[entity].columns)) {
-    const value = row[column];
-    out[field] = value instanceof Date ? value.toISOString() : (value ?? null);
+  for (const [field, column, isTime] of PAIRS[entity]) {
+    const value = row[column] ?? null;
+    out[field] = isTime && value !== null ? new Date(value as string | Date).toISOString() : value;
   }
   return out as T;
 }

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import type { Counts, Problem } from '../common/vocabulary.js';
+import { mapLimit } from '../common/semaphore.js';
+import type { Problem } from '../common/vocabulary.js';
 import type { DomainMapping } from '../config/mapping-file.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -7,11 +8,14 @@ import type { DomainSnapshot } from '../sources/model.js';
 import type { ActivationLogStore } from '../store/activation-log-store.js';
 import type { ChangeStore } from '../store/change-store.js';
 import type { Run, RunContext, RunStore } from '../store/run-store.js';
-import { loadStoreSnapshot, lockDomain } from '../store/sync-snapshot-store.js';
-import type { Change } from '../store/types.js';
+import { loadStoreSnapshots, lockDomain, type SnapshotQuery } from '../store/sync-snapshot-store.js';
+import type { Change, StoreSnapshot } from '../store/types.js';
 import { applyChanges } from './apply/apply-changes.js';
 import { bump } from './planner/counts.js';
 import { planDomain } from './planner/plan-domain.js';
+import type { DomainPlan } from './planner/plan-types.js';
+import { storeDigests } from '../store/digest-store.js';
+import { fingerprint, runDigest } from './fingerprint.js';
 
 export interface DomainSyncDeps {
   db: Knex;
@@ -21,63 +25,121 @@ export interface DomainSyncDeps {
   mapping: DomainMapping;
   metrics: Metrics;
   logger: Logger;
+  /** Domains of one batch applied at once, each in its own transaction. */
+  domainConcurrency: number;
   newId(): string;
 }
 
-export interface DomainOutcome {
-  domainUuid: string;
-  status: 'succeeded' | 'quarantined' | 'skipped';
-  counts: Counts;
+/**
+ * Syncs a batch of domains of a run. The store is read for the whole batch at once and every
+ * domain is planned; a domain with nothing to change (or a run that only records: dry run,
+ * quarantine) needs no lock and is recorded with the others in one statement. A domain with
+ * changes is applied in a transaction of its own, under its advisory lock: its writes, change log
+ * and run row commit together or not at all. A domain already finished for this run (a retried
+ * job) is not done twice.
+ */
+export async function syncBatch(deps: DomainSyncDeps, run: Run, context: RunContext, snapshots: DomainSnapshot[]): Promise<void> {
+  const started = performance.now();
+  const done = await deps.runs.finishedDomains(deps.db, run.id, snapshots.map(domainOf));
+  const todo = snapshots.filter((s) => !done.has(domainOf(s)));
+  // One consistent read of the store for the batch: the snapshots and their digests agree.
+  const { stores, digests } = await deps.db.transaction(
+    async (trx) => ({
+      stores: await loadStoreSnapshots(trx, todo.map((s) => snapshotQuery(deps, s))),
+      digests: await storeDigests(trx, todo.map(domainOf)),
+    }),
+    { isolationLevel: 'repeatable read', readOnly: true },
+  );
+  const plans = todo.map((s, i) => ({ snapshot: s, plan: plan(deps, context, s, stores[i]!), storeDigest: digests.get(domainOf(s)) }));
+  const recordOnly = context.mode === 'record';
+  const quiet = plans.filter((p) => recordOnly || p.plan.changes.length === 0);
+  const busy = plans.filter((p) => !recordOnly && p.plan.changes.length > 0);
+
+  await deps.db.transaction(async (trx) => {
+    await deps.changes.recordMany(
+      trx,
+      { runId: run.id, actor: 'sync' },
+      quiet.map((p) => ({ domainUuid: p.plan.domainUuid, changes: p.plan.changes.map((c) => ({ ...c, applied: false })), problems: p.plan.problems })),
+    );
+    const status = recordOnly && !run.dryRun ? 'quarantined' : 'succeeded';
+    await deps.runs.saveDomainRuns(
+      trx,
+      run,
+      quiet.map((p) => ({
+        id: deps.newId(),
+        domainUuid: p.plan.domainUuid,
+        status,
+        counts: p.plan.counts,
+        // Nothing to change: store and upstream agree as read, so this state may be skipped next time.
+        fingerprint: p.plan.changes.length === 0 ? domainFingerprint(deps, context, p.snapshot, p.storeDigest, p.plan.problems) : null,
+      })),
+    );
+  });
+  for (const p of quiet) observe(deps, [], p.plan.problems);
+  await mapLimit(busy, deps.domainConcurrency, (p) => applyDomain(deps, run, context, p.snapshot, { plan: p.plan, storeDigest: p.storeDigest }));
+  // A batch's time, shared out among its domains.
+  const each = (performance.now() - started) / 1000 / Math.max(1, todo.length);
+  for (let i = 0; i < todo.length; i++) deps.metrics.syncDomainDuration.observe(each);
 }
 
 /**
- * Plans and applies one domain of a run in one transaction, under the domain's advisory lock: the
- * store snapshot, the writes, the change log and the domain's run row commit together or not at
- * all. A domain already finished for this run (a retried job) is not done twice.
+ * One domain with changes, in a repeatable-read transaction under its lock. The plan made from the
+ * batch read is applied if the store's digest of the domain has not moved since; every write is
+ * guarded besides (creates by their unique keys, updates by their before-values), so if anything
+ * moved the attempt comes back stale or fails, rolls back, and the domain is read and planned
+ * again. The digest after the writes, in the same snapshot, gives the domain's new fingerprint.
  */
-export async function syncDomain(deps: DomainSyncDeps, run: Run, context: RunContext, snapshot: DomainSnapshot): Promise<DomainOutcome> {
-  const domainUuid = snapshot.state === 'absent' ? snapshot.domainUuid : snapshot.domain.uuid;
-  const timer = deps.metrics.syncDomainDuration.startTimer();
-  const outcome = await deps.db.transaction(async (trx) => {
-    await lockDomain(trx, domainUuid);
-    const done = await deps.runs.domainRun(trx, run.id, domainUuid);
-    if (done && done.status !== 'failed') return { domainUuid, status: 'skipped' as const, counts: done.counts };
+async function applyDomain(deps: DomainSyncDeps, run: Run, context: RunContext, snapshot: DomainSnapshot, early: EarlyPlan): Promise<void> {
+  try {
+    await applyUnderLock(deps, run, context, snapshot, early);
+  } catch (error) {
+    if (!(error instanceof StalePlan) && (error as { code?: string }).code !== '23505') throw error;
+    await applyUnderLock(deps, run, context, snapshot, null);
+  }
+}
 
-    const target = snapshot.state === 'absent' ? null : deps.mapping.tenantFor(snapshot.domain);
-    const store = await loadStoreSnapshot(trx, {
-      syncKey: target?.syncKey ?? null,
-      domainUuid,
-      userUuids: snapshot.state === 'present' ? [...snapshot.users.map((u) => u.uuid), ...snapshot.unreadableUserUuids] : [],
-      emails: snapshot.state === 'present' ? snapshot.users.flatMap((u) => (u.email ? [u.email] : [])) : [],
-      extensionUuids: snapshot.state === 'present' ? snapshot.extensions.map((e) => e.uuid) : [],
-    });
-    const plan = planDomain({
-      snapshot,
-      target,
-      store,
-      run: { emailWinners: context.emailWinners, unknownDomainUuids: context.unknownDomains.map((d) => d.uuid) },
-      roleFor: (groups) => deps.mapping.roleFor(groups),
-      newId: deps.newId,
-    });
+interface EarlyPlan {
+  plan: DomainPlan;
+  storeDigest: string | undefined;
+}
 
-    let recorded: Array<Change & { applied: boolean }> = plan.changes.map((c) => ({ ...c, applied: false }));
-    const problems: Problem[] = [...plan.problems];
-    if (context.mode === 'apply') {
-      const result = await applyChanges(trx, plan.changes, { runId: run.id, actor: 'sync' }, deps.activationLog);
-      recorded = [...result.applied.map((c) => ({ ...c, applied: true })), ...result.stale.map((c) => ({ ...c, applied: false }))];
-      for (const c of result.stale) {
-        problems.push(staleProblem(c));
-        bump(plan.counts, c.entity, 'warning');
-      }
-    }
-    await deps.changes.record(trx, { runId: run.id, domainUuid, actor: 'sync' }, recorded, problems);
-    const status = context.mode === 'apply' || run.dryRun ? ('succeeded' as const) : ('quarantined' as const);
-    await deps.runs.saveDomainRun(trx, run, { id: deps.newId(), domainUuid, status, counts: plan.counts });
-    return { domainUuid, status, counts: plan.counts, applied: context.mode === 'apply' ? recorded.filter((c) => c.applied) : [], problems };
-  });
-  timer();
-  if (outcome.status !== 'skipped') observe(deps, outcome.applied, outcome.problems);
-  return { domainUuid, status: outcome.status, counts: outcome.counts };
+class StalePlan extends Error {}
+
+async function applyUnderLock(deps: DomainSyncDeps, run: Run, context: RunContext, snapshot: DomainSnapshot, early: EarlyPlan | null): Promise<void> {
+  const domainUuid = domainOf(snapshot);
+  const outcome = await deps.db.transaction(
+    async (trx) => {
+      await lockDomain(trx, domainUuid);
+      if ((await deps.runs.finishedDomains(trx, run.id, [domainUuid])).size > 0) return null;
+      // A domain the store did not have: its creates are guarded by unique keys, no digest needed.
+      const still = early && (early.storeDigest === undefined || (await storeDigests(trx, [domainUuid])).get(domainUuid) === early.storeDigest);
+      const domainPlan = still ? early.plan : plan(deps, context, snapshot, (await loadStoreSnapshots(trx, [snapshotQuery(deps, snapshot)]))[0]!);
+      const origin = { runId: run.id, domainUuid, actor: 'sync' };
+      const result = await applyChanges(trx, domainPlan.changes, origin, deps, { log: true });
+      if (still && result.stale.length > 0) throw new StalePlan();
+      const problems: Problem[] = [...domainPlan.problems, ...result.stale.map(staleProblem)];
+      for (const c of result.stale) bump(domainPlan.counts, c.entity, 'warning');
+      await deps.changes.record(trx, origin, result.stale.map((c) => ({ ...c, applied: false })), problems);
+      const after = result.stale.length === 0 ? (await storeDigests(trx, [domainUuid])).get(domainUuid) : undefined;
+      await deps.runs.saveDomainRun(trx, run, {
+        id: deps.newId(),
+        domainUuid,
+        status: 'succeeded',
+        counts: domainPlan.counts,
+        fingerprint: domainFingerprint(deps, context, snapshot, after, problems),
+      });
+      return { applied: result.applied, problems };
+    },
+    { isolationLevel: 'repeatable read' },
+  );
+  if (outcome) observe(deps, outcome.applied, outcome.problems);
+}
+
+function domainFingerprint(deps: DomainSyncDeps, context: RunContext, snapshot: DomainSnapshot, storeDigest: string | undefined, problems: Problem[]): string | null {
+  const emails = snapshot.state === 'present' ? snapshot.users.flatMap((u) => (u.email ? [u.email] : [])) : [];
+  const domain = snapshot.state === 'absent' ? null : snapshot.domain;
+  const facts = runDigest(deps.mapping, domain, emails, context.emailWinners, context.unknownDomains.map((d) => d.uuid));
+  return fingerprint(context.upstreamDigests[domainOf(snapshot)], storeDigest, facts, problems);
 }
 
 /** Applies the plan an admin approved for one domain of a quarantined run. */
@@ -86,7 +148,7 @@ export async function applyApprovedDomain(deps: DomainSyncDeps, run: Run, domain
   const result = await deps.db.transaction(async (trx) => {
     await lockDomain(trx, domainUuid);
     const planned = await deps.changes.planned(trx, run.id, domainUuid);
-    const applied = await applyChanges(trx, planned, { runId: run.id, actor: 'sync' }, deps.activationLog);
+    const applied = await applyChanges(trx, planned, { runId: run.id, domainUuid, actor: 'sync' }, deps, { log: false });
     const appliedIds = new Set(applied.applied.map((c) => `${c.entity}:${c.id}`));
     await deps.changes.markApplied(
       trx,
@@ -100,6 +162,32 @@ export async function applyApprovedDomain(deps: DomainSyncDeps, run: Run, domain
     return { applied: applied.applied, problems };
   });
   observe(deps, result.applied, result.problems);
+}
+
+function plan(deps: DomainSyncDeps, context: RunContext, snapshot: DomainSnapshot, store: StoreSnapshot): DomainPlan {
+  return planDomain({
+    snapshot,
+    target: snapshot.state === 'absent' ? null : deps.mapping.tenantFor(snapshot.domain),
+    store,
+    run: { emailWinners: context.emailWinners, unknownDomainUuids: context.unknownDomains.map((d) => d.uuid) },
+    roleFor: (groups) => deps.mapping.roleFor(groups),
+    newId: deps.newId,
+  });
+}
+
+function snapshotQuery(deps: DomainSyncDeps, snapshot: DomainSnapshot): SnapshotQuery {
+  const present = snapshot.state === 'present';
+  return {
+    syncKey: snapshot.state === 'absent' ? null : deps.mapping.tenantFor(snapshot.domain).syncKey,
+    domainUuid: domainOf(snapshot),
+    userUuids: present ? [...snapshot.users.map((u) => u.uuid), ...snapshot.unreadableUserUuids] : [],
+    emails: present ? snapshot.users.flatMap((u) => (u.email ? [u.email] : [])) : [],
+    extensionUuids: present ? snapshot.extensions.map((e) => e.uuid) : [],
+  };
+}
+
+export function domainOf(snapshot: DomainSnapshot): string {
+  return snapshot.state === 'absent' ? snapshot.domainUuid : snapshot.domain.uuid;
 }
 
 function staleProblem(c: Change): Problem {
@@ -116,3 +204,4 @@ function observe(deps: DomainSyncDeps, applied: Change[], problems: Problem[]): 
   for (const c of applied) deps.metrics.objectsChanged.inc({ entity: c.entity, action: c.action });
   for (const p of problems) deps.metrics.problems.inc({ kind: p.kind, entity: p.entity });
 }
+

@@ -3,8 +3,10 @@ import type { DomainMapping } from '../config/mapping-file.js';
 import type { Census } from '../sources/model.js';
 import type { FusionpbxSource } from '../sources/source.js';
 import type { Db } from '../store/db.js';
-import type { Run, RunContext } from '../store/run-store.js';
+import type { LastDomainSync, Run, RunContext, RunStore } from '../store/run-store.js';
 import type { ScopeStore } from '../store/scope-store.js';
+import { storeDigests } from '../store/digest-store.js';
+import { fingerprint, runDigest } from './fingerprint.js';
 import { contestedEmails, resolveEmailClaims } from './planner/email-claims.js';
 import { guardRun } from './planner/run-guard.js';
 
@@ -12,15 +14,20 @@ export interface PreparedRun {
   context: RunContext;
   /** The domains to sync, in order. */
   domainUuids: string[];
+  /** Domains whose fingerprint has not moved since their last sync: nothing to read or plan. */
+  unchanged: Array<{ domainUuid: string; fingerprint: string; last: LastDomainSync }>;
 }
 
 export interface PrepareDeps {
   db: Db;
   source: FusionpbxSource;
   scope: ScopeStore;
+  runs: RunStore;
   mapping: DomainMapping;
   maxDisable: MaxDisable;
   maxDisableFloor: number;
+  /** Every domain is planned in full at least this often, fingerprint or not. */
+  fullReconcileMs: number;
 }
 
 /**
@@ -30,6 +37,12 @@ export interface PrepareDeps {
  */
 export async function prepareRun(deps: PrepareDeps, run: Run): Promise<PreparedRun> {
   const scope = run.scopeDomainUuid;
+  // The digests are read alongside the census (they take as long): they serve the hash-compare below.
+  const digests = Promise.all([
+    deps.source.digests ? deps.source.digests(scope ? [scope] : undefined) : null,
+    deps.source.digests ? storeDigests(deps.db, scope ? [scope] : null) : null,
+  ]);
+  digests.catch(() => undefined);
   const [scopeCensus, storeDomains, storeUsers] = await Promise.all([
     deps.source.census(scope ? [scope] : undefined),
     deps.scope.domains(deps.db, scope),
@@ -66,13 +79,45 @@ export async function prepareRun(deps: PrepareDeps, run: Run): Promise<PreparedR
         .filter((uuid) => !excluded.has(uuid))
         .sort();
 
-  return {
-    domainUuids,
-    context: {
-      mode: run.dryRun || guard.quarantineReason ? 'record' : 'apply',
-      quarantineReason: guard.quarantineReason,
-      emailWinners: resolveEmailClaims(claimants, holders),
-      unknownDomains: census.domains.filter((d) => unknown.has(d.uuid)),
-    },
+  const [upstream, store] = await digests;
+  const context: RunContext = {
+    mode: run.dryRun || guard.quarantineReason ? 'record' : 'apply',
+    quarantineReason: guard.quarantineReason,
+    emailWinners: resolveEmailClaims(claimants, holders),
+    unknownDomains: census.domains.filter((d) => unknown.has(d.uuid)),
+    // A domain the source no longer has digests as 'absent'.
+    upstreamDigests: upstream ? Object.fromEntries(domainUuids.map((uuid) => [uuid, upstream.get(uuid) ?? 'absent'])) : {},
   };
+  const unchanged = store ? await unchangedDomains(deps, census, domainUuids, context, store) : [];
+  const skip = new Set(unchanged.map((u) => u.domainUuid));
+  return { context, domainUuids: domainUuids.filter((d) => !skip.has(d)), unchanged };
+}
+
+/**
+ * Hash-compare: a domain whose upstream digest, store digest and run facts give the fingerprint
+ * its last successful sync left is in step; it is neither read nor planned, unless its last full
+ * plan is older than the reconciliation period. Only sources that can digest (the database) skip.
+ *
+ * The upstream digests are taken at the run's start. A domain that changes between then and its
+ * read is planned from the newer data but keeps the older digest, so its next run plans it again;
+ * one that changes and changes back in between is caught by the periodic full reconciliation.
+ */
+async function unchangedDomains(
+  deps: PrepareDeps,
+  census: Census,
+  domainUuids: string[],
+  context: RunContext,
+  store: Map<string, string>,
+): Promise<PreparedRun['unchanged']> {
+  const last = await deps.runs.lastDomainSyncs(deps.db, domainUuids);
+  const domains = new Map(census.domains.map((d) => [d.uuid, d]));
+  const emails = new Map<string, string[]>();
+  for (const u of census.users) if (u.email) emails.set(u.domainUuid, [...(emails.get(u.domainUuid) ?? []), u.email]);
+  const unknown = context.unknownDomains.map((d) => d.uuid);
+  return domainUuids.flatMap((uuid) => {
+    const previous = last.get(uuid);
+    if (!previous?.fingerprint || Date.now() - Date.parse(previous.reconciledAt) > deps.fullReconcileMs) return [];
+    const now = fingerprint(context.upstreamDigests[uuid], store.get(uuid), runDigest(deps.mapping, domains.get(uuid) ?? null, emails.get(uuid) ?? [], context.emailWinners, unknown));
+    return now === previous.fingerprint ? [{ domainUuid: uuid, fingerprint: now, last: previous }] : [];
+  });
 }

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Knex } from 'knex';
 import { withRetries } from '../common/retry.js';
+import { mapLimit } from '../common/semaphore.js';
 import type { Counts } from '../common/vocabulary.js';
 import type { MaxDisable } from '../config/max-disable.js';
 import { AppError } from '../errors/app-error.js';
@@ -8,13 +9,15 @@ import { describeError, isTransient } from '../errors/sync-errors.js';
 import type { FusionpbxSource } from '../sources/source.js';
 import type { Run, RunContext, RunStatus, RunTrigger } from '../store/run-store.js';
 import type { ScopeStore } from '../store/scope-store.js';
-import { applyApprovedDomain, syncDomain, type DomainSyncDeps } from './domain-sync.js';
+import { applyApprovedDomain, domainOf, syncBatch, type DomainSyncDeps } from './domain-sync.js';
 import { addCounts } from './planner/counts.js';
 import { prepareRun } from './prepare-run.js';
 
 export interface SyncSettings {
   maxDisable: MaxDisable;
   maxDisableFloor: number;
+  /** Every domain is planned in full at least this often, even when its fingerprint has not moved. */
+  fullReconcileHours: number;
   /** How long a run started by this process may go without a heartbeat before another may take its scope. */
   leaseMs: number;
   /** Attempts for a transient failure of one step when running in-process. */
@@ -72,8 +75,26 @@ export class SyncService {
     const { db, runs } = this.deps;
     if (!(await runs.start(db, runId, this.deps.settings.leaseMs))) return null;
     const run = (await runs.get(db, runId))!;
-    const prepared = await prepareRun({ ...this.deps, maxDisable: this.deps.settings.maxDisable, maxDisableFloor: this.deps.settings.maxDisableFloor }, run);
-    await runs.saveContext(db, runId, prepared.context);
+    const { maxDisable, maxDisableFloor, fullReconcileHours } = this.deps.settings;
+    const prepared = await prepareRun({ ...this.deps, maxDisable, maxDisableFloor, fullReconcileMs: fullReconcileHours * 3_600_000 }, run);
+    await db.transaction(async (trx) => {
+      await runs.saveContext(trx, runId, prepared.context);
+      // Unchanged domains: their run rows say so, with the problems they still have.
+      await runs.saveDomainRuns(
+        trx,
+        run,
+        prepared.unchanged.map((u) => ({
+          id: this.deps.newId(),
+          domainUuid: u.domainUuid,
+          status: 'succeeded',
+          counts: unchangedCounts(u.last.counts),
+          fingerprint: u.fingerprint,
+          reconciledAt: u.last.reconciledAt,
+        })),
+      );
+      await this.deps.changes.copyProblems(trx, runId, prepared.unchanged.map((u) => ({ domainUuid: u.domainUuid, runId: u.last.runId })));
+    });
+    if (prepared.unchanged.length > 0) this.deps.logger.info({ runId, unchanged: prepared.unchanged.length, toSync: prepared.domainUuids.length }, 'unchanged domains skipped');
     if (prepared.context.quarantineReason) this.deps.logger.warn({ runId, reason: prepared.context.quarantineReason }, 'run quarantined: planning only');
     return { run, context: prepared.context, domainUuids: prepared.domainUuids };
   }
@@ -81,14 +102,12 @@ export class SyncService {
   /** Reads a batch of domains in one go, then syncs each in its own transaction. */
   async syncDomains(run: Run, context: RunContext, domainUuids: string[]): Promise<void> {
     const unknown = new Map(context.unknownDomains.map((d) => [d.uuid, d]));
-    const snapshots = await this.deps.source.readDomains(domainUuids);
-    for (const snapshot of snapshots) {
+    const snapshots = (await this.deps.source.readDomains(domainUuids)).map((snapshot) => {
       // The census already saw this domain refused; keep the run's view consistent.
-      const uuid = snapshot.state === 'absent' ? snapshot.domainUuid : snapshot.domain.uuid;
-      const refused = unknown.get(uuid);
-      const view = refused && snapshot.state !== 'unknown' ? { state: 'unknown' as const, domain: refused, reason: 'refused at census', problems: [] } : snapshot;
-      await syncDomain(this.deps, run, context, view);
-    }
+      const refused = unknown.get(domainOf(snapshot));
+      return refused && snapshot.state !== 'unknown' ? { state: 'unknown' as const, domain: refused, reason: 'refused at census', problems: [] } : snapshot;
+    });
+    await syncBatch(this.deps, run, context, snapshots);
   }
 
   /** Records a domain that could not be synced after its retries; the other domains go on. */
@@ -157,17 +176,19 @@ export class SyncService {
         throw error;
       });
       if (!prepared) return (await runs.get(db, runId))!;
-      for (let i = 0; i < prepared.domainUuids.length; i += settings.batchSize) {
-        const batch = prepared.domainUuids.slice(i, i + settings.batchSize);
-        await withRetries(() => this.syncDomains(prepared.run, prepared.context, batch), retry).catch(async () => {
+      const batches: string[][] = [];
+      for (let i = 0; i < prepared.domainUuids.length; i += settings.batchSize) batches.push(prepared.domainUuids.slice(i, i + settings.batchSize));
+      // Two batches in flight: one is planned in Node while the other's writes run in Postgres.
+      await mapLimit(batches, 2, (batch) =>
+        withRetries(() => this.syncDomains(prepared.run, prepared.context, batch), retry).catch(async () => {
           // One domain at a time, so one bad domain does not fail its neighbours.
           for (const uuid of batch) {
             await withRetries(() => this.syncDomains(prepared.run, prepared.context, [uuid]), retry).catch((error: unknown) =>
               this.failDomain(runId, uuid, error),
             );
           }
-        });
-      }
+        }),
+      );
       return await this.finish(runId);
     } catch (error) {
       logger.error({ runId, err: error }, 'run failed');
@@ -223,4 +244,14 @@ export class SyncService {
     if (run.status !== 'quarantined') throw new AppError('RUN_NOT_QUARANTINED', `run ${runId} is ${run.status}, not quarantined`);
     return run;
   }
+}
+
+/** A domain's counts when nothing changed since: every object it had is unchanged; its problems stay. */
+function unchangedCounts(previous: Counts): Counts {
+  const out: Counts = {};
+  for (const [group, keys] of Object.entries(previous) as Array<[keyof Counts, Record<string, number>]>) {
+    const objects = ['created', 'updated', 'linked', 'enabled', 'disabled', 'unchanged'].reduce((n, k) => n + (keys[k] ?? 0), 0);
+    out[group] = { ...(objects ? { unchanged: objects } : {}), ...Object.fromEntries(['conflict', 'error', 'warning'].filter((k) => keys[k]).map((k) => [k, keys[k]!])) };
+  }
+  return out;
 }

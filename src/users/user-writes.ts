@@ -35,9 +35,8 @@ export interface UsersDeps {
  */
 export async function writeChanges(deps: UsersDeps, trx: Knex.Transaction, changes: Change[], actor: string): Promise<void> {
   if (changes.length === 0) return;
-  const result = await applyChanges(trx, changes, { runId: null, actor }, deps.activationLog);
+  const result = await applyChanges(trx, changes, { runId: null, domainUuid: null, actor }, deps, { log: true });
   if (result.stale.length > 0) throw new Error(`${result.stale.length} rows changed under a lock`);
-  await deps.changes.record(trx, { runId: null, domainUuid: null, actor }, result.applied.map((c) => ({ ...c, applied: true })), []);
 }
 
 export async function lockedUser(deps: UsersDeps, trx: Knex.Transaction, id: string): Promise<UserRecord> {

@@ -1,12 +1,14 @@
 import type { Knex } from 'knex';
+import { selectJson } from '../../store/db.js';
 import { SourceError } from '../../errors/sync-errors.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { Census, DomainSnapshot, UpstreamDomain } from '../model.js';
 import type { FusionpbxSource } from '../source.js';
 import { presentSnapshot, readRows, toDomain, toUser } from '../upstream-rows.js';
-import { DOMAINS_SQL, EXTENSIONS_SQL, USERS_SQL } from './queries.js';
+import { CENSUS_USERS_SQL, DIGEST_SQL, DOMAINS_SQL, EXTENSIONS_SQL, USERS_SQL } from './queries.js';
 
 type Row = Record<string, unknown>;
+
 
 /**
  * Reads FusionPBX's own PostgreSQL over a read-only connection, each read in one read-only,
@@ -29,7 +31,7 @@ export class DatabaseSource implements FusionpbxSource {
     const filter = domainUuids ?? null;
     const [domainRows, userRows] = await this.read('census', async (trx) => [
       await this.query(trx, DOMAINS_SQL, [filter, filter]),
-      await this.query(trx, USERS_SQL, [filter, filter]),
+      await this.query(trx, CENSUS_USERS_SQL, [filter, filter]),
     ]);
     const domains = readRows(domainRows, 'domain', toDomain);
     const users = readRows(userRows, 'user', toUser);
@@ -58,6 +60,12 @@ export class DatabaseSource implements FusionpbxSource {
     });
   }
 
+  async digests(domainUuids?: string[]): Promise<Map<string, string>> {
+    const filter = domainUuids ?? null;
+    const rows = await this.read('digests', (trx) => this.query(trx, DIGEST_SQL, Array(6).fill(filter)));
+    return new Map(rows.map((r) => [String(r.domain_uuid), String(r.digest)]));
+  }
+
   async close(): Promise<void> {
     await this.db.destroy();
   }
@@ -70,9 +78,8 @@ export class DatabaseSource implements FusionpbxSource {
     return this.metrics ? this.metrics.observeSource('database', operation, run) : run();
   }
 
-  private async query(trx: Knex.Transaction, sql: string, bindings: unknown[]): Promise<Row[]> {
-    const result = await trx.raw<{ rows: Row[] }>(sql, bindings as Knex.RawBinding[]);
-    return result.rows;
+  private query(trx: Knex.Transaction, sql: string, bindings: unknown[]): Promise<Row[]> {
+    return selectJson<Row>(trx, sql, bindings);
   }
 }
 

@@ -31,15 +31,33 @@ g as (
   join v_groups gr on gr.group_uuid = ug.group_uuid
   where ug.user_uuid in (select user_uuid from u) and gr.group_name is not null
   group by ug.user_uuid
+),
+c as (
+  select contact_uuid, contact_name_given, contact_name_family from v_contacts
+  where contact_uuid in (select contact_uuid from u where contact_uuid is not null)
 )
 select u.user_uuid::text as user_uuid, u.domain_uuid::text as domain_uuid, u.username, u.user_enabled, u.user_email,
        ce.email_address as contact_email, c.contact_name_given, c.contact_name_family,
        coalesce(g.groups, '{}') as groups
 from u
-left join v_contacts c on c.contact_uuid = u.contact_uuid
+left join c on c.contact_uuid = u.contact_uuid
 left join ce on ce.contact_uuid = u.contact_uuid
 left join g on g.user_uuid = u.user_uuid
 order by u.user_uuid`;
+
+/** The census: every user's identity, flag and email (user_email, else the primary contact email); no names, no groups. */
+export const CENSUS_USERS_SQL = `
+with ce as (
+  select distinct on (e.contact_uuid) e.contact_uuid, e.email_address
+  from v_contact_emails e
+  where nullif(btrim(e.email_address), '') is not null
+  order by e.contact_uuid, (e.email_primary::text in ('1', 'true')) desc, e.contact_email_uuid
+)
+select u.user_uuid::text as user_uuid, u.domain_uuid::text as domain_uuid, u.user_enabled::text as user_enabled, u.user_email,
+       ce.email_address as contact_email
+from v_users u
+left join ce on ce.contact_uuid = u.contact_uuid
+where (?::uuid[] is null or u.domain_uuid = any(?::uuid[]))`;
 
 /** Links to deleted users stay behind in v_extension_users (FusionPBX deletes no links): the inner join drops them. */
 export const EXTENSIONS_SQL = `
@@ -62,3 +80,47 @@ select e.extension_uuid::text as extension_uuid, e.domain_uuid::text as domain_u
 from e
 left join l on l.extension_uuid = e.extension_uuid
 order by e.extension_uuid`;
+
+/**
+ * One digest per domain over every FusionPBX value a plan of it reads: the domain, its users
+ * (with contact names, every contact email, groups) and its extensions (with their live links).
+ * Each row is rendered with row(...)::text (which tells NULL from '' and quotes separators),
+ * hashed to 64 bits, and the hashes summed: no sorting, no large strings, the same result in any
+ * row order, and a duplicate row still counts.
+ */
+export const DIGEST_SQL = `
+with du as (
+  select user_uuid, domain_uuid, username, user_enabled, user_email, contact_uuid
+  from v_users where (?::uuid[] is null or domain_uuid = any(?::uuid[]))
+),
+u as (
+  select du.domain_uuid, count(*) as n, sum(hashtextextended(row(du.user_uuid, du.username, du.user_enabled::text, du.user_email, du.contact_uuid,
+                                                                  c.contact_name_given, c.contact_name_family, ce.emails, g.groups)::text, 0)) as h
+  from du
+  left join (select contact_uuid, contact_name_given, contact_name_family from v_contacts
+             where contact_uuid in (select contact_uuid from du where contact_uuid is not null)) c on c.contact_uuid = du.contact_uuid
+  left join (select contact_uuid, sum(hashtextextended(row(contact_email_uuid, email_address, email_primary::text)::text, 0)) as emails
+             from v_contact_emails where contact_uuid in (select contact_uuid from du) group by contact_uuid) ce on ce.contact_uuid = du.contact_uuid
+  left join (select ug.user_uuid, sum(hashtextextended(coalesce(gr.group_name, ''), 0)) as groups
+             from v_user_groups ug join v_groups gr on gr.group_uuid = ug.group_uuid
+             where ug.user_uuid in (select user_uuid from du) group by ug.user_uuid) g on g.user_uuid = du.user_uuid
+  group by du.domain_uuid
+),
+de as (
+  select extension_uuid, domain_uuid, extension, number_alias, effective_caller_id_name, directory_first_name, directory_last_name, user_context, enabled
+  from v_extensions where (?::uuid[] is null or domain_uuid = any(?::uuid[]))
+),
+e as (
+  select de.domain_uuid, count(*) as n, sum(hashtextextended(row(de.extension_uuid, de.extension, de.number_alias, de.effective_caller_id_name,
+                                                                  de.directory_first_name, de.directory_last_name, de.user_context, de.enabled::text, l.users)::text, 0)) as h
+  from de
+  left join (select eu.extension_uuid, sum(distinct hashtextextended(eu.user_uuid::text, 0)) as users
+             from v_extension_users eu join v_users x on x.user_uuid = eu.user_uuid
+             where eu.extension_uuid in (select extension_uuid from de) group by eu.extension_uuid) l on l.extension_uuid = de.extension_uuid
+  group by de.domain_uuid
+)
+select d.domain_uuid::text as domain_uuid, md5(row(d.domain_name, d.domain_enabled::text, u.n, u.h, e.n, e.h)::text) as digest
+from v_domains d
+left join u on u.domain_uuid = d.domain_uuid
+left join e on e.domain_uuid = d.domain_uuid
+where (?::uuid[] is null or d.domain_uuid = any(?::uuid[]))`;

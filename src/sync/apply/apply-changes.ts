@@ -1,7 +1,19 @@
 import type { ActivationEvent, ActivationLogStore } from '../../store/activation-log-store.js';
+import type { ChangeStore } from '../../store/change-store.js';
 import type { Db } from '../../store/db.js';
 import { insertRows, updateRows } from '../../store/row-writer.js';
 import type { Change, EntityName } from '../../store/types.js';
+
+export interface ApplyOrigin {
+  runId: string | null;
+  domainUuid: string | null;
+  actor: string;
+}
+
+export interface ApplyStores {
+  activationLog: ActivationLogStore;
+  changes: ChangeStore;
+}
 
 export interface ApplyResult {
   applied: Change[];
@@ -13,30 +25,33 @@ export interface ApplyResult {
 const ORDER: EntityName[] = ['tenant', 'domain', 'user', 'extension'];
 
 /**
- * Writes a plan's changes in the caller's transaction: one insert and a few updates per entity,
- * whatever the number of rows. Each user enable or disable also goes to the activation log.
+ * Writes changes in the caller's transaction: one insert and a few updates per entity, whatever
+ * the number of rows. With `log`, every applied change also goes to the change log (a create in
+ * the same statement as its insert); an approval applies changes already logged, so it does not.
+ * Each user enable or disable also goes to the activation log.
  */
-export async function applyChanges(
-  db: Db,
-  changes: Change[],
-  origin: { runId: string | null; actor: string },
-  activationLog: ActivationLogStore,
-): Promise<ApplyResult> {
+export async function applyChanges(db: Db, changes: Change[], origin: ApplyOrigin, stores: ApplyStores, options: { log: boolean }): Promise<ApplyResult> {
   const done = new Set<string>();
   for (const entity of ORDER) {
     const mine = changes.filter((c) => c.entity === entity);
     const creates = mine.filter((c) => c.action === 'created');
     const updates = mine.filter((c) => c.action !== 'created');
-    if (creates.length > 0) for (const key of await insertRows(db, entity, creates.map((c) => c.after))) done.add(`${entity}:${key}`);
+    if (creates.length > 0) {
+      for (const key of await insertRows(db, entity, creates.map((c) => c.after), options.log ? origin : null)) done.add(`${entity}:${key}`);
+    }
     if (updates.length > 0) for (const key of await updateRows(db, entity, updates)) done.add(`${entity}:${key}`);
   }
   const applied = changes.filter((c) => done.has(`${c.entity}:${c.id}`));
   const stale = changes.filter((c) => !done.has(`${c.entity}:${c.id}`));
-  await activationLog.record(db, applied.flatMap((c) => activationOf(c, origin)));
+  if (options.log) {
+    const logged = applied.filter((c) => c.action !== 'created').map((c) => ({ ...c, applied: true }));
+    await stores.changes.record(db, origin, logged, []);
+  }
+  await stores.activationLog.record(db, applied.flatMap((c) => activationOf(c, origin)));
   return { applied, stale };
 }
 
-function activationOf(change: Change, origin: { runId: string | null; actor: string }): ActivationEvent[] {
+function activationOf(change: Change, origin: ApplyOrigin): ActivationEvent[] {
   if (change.entity !== 'user' || change.after.status === undefined) return [];
   if (change.action === 'created' && change.after.status === 'enabled') return [];
   return [

@@ -8,7 +8,8 @@ export function diffFields(current: object, desired: Desired): { before: Fields;
   const before: Fields = {};
   const after: Fields = {};
   const now = current as Record<string, FieldValue>;
-  for (const [field, value] of Object.entries(desired)) {
+  for (const field in desired) {
+    const value = desired[field];
     if (value === undefined || now[field] === value) continue;
     before[field] = now[field] ?? null;
     after[field] = value;
@@ -19,6 +20,6 @@ export function diffFields(current: object, desired: Desired): { before: Fields;
 /** The desired fields of a new object: unknown values become null. */
 export function createFields(desired: Desired): Fields {
   const out: Fields = {};
-  for (const [field, value] of Object.entries(desired)) out[field] = value ?? null;
+  for (const field in desired) out[field] = desired[field] ?? null;
   return out;
 }

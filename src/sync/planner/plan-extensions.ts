@@ -33,8 +33,11 @@ export function planExtensions(
   if (snapshot.state === 'present') {
     for (const ext of snapshot.extensions) {
       const current = byUuid.get(ext.uuid) ?? null;
+      const id = current?.id ?? input.newId();
+      const [userId, linkSource] = link(current, owners.ownerOf.get(ext.uuid), match, idOf);
       const desired: Desired = {
-        ...(current ? {} : { id: input.newId(), fusionpbxExtensionUuid: ext.uuid }),
+        id: current ? undefined : id,
+        fusionpbxExtensionUuid: current ? undefined : ext.uuid,
         tenantId: tenantId ?? undefined,
         fusionpbxDomainUuid: ext.domainUuid,
         number: ext.number,
@@ -45,9 +48,10 @@ export function planExtensions(
         userContext: ext.userContext,
         enabled: ext.enabled && domain.enabled,
         present: true,
-        ...link(current, owners.ownerOf.get(ext.uuid), match, idOf),
+        userId,
+        linkSource,
       };
-      add(changeFor('extension', (current?.id ?? desired.id) as string, ext.uuid, current, desired));
+      add(changeFor('extension', id, ext.uuid, current, desired));
     }
   }
 
@@ -66,9 +70,10 @@ function outOfSight(current: Extension, domain: DomainState): Desired {
   return { present: false, enabled: false, userId: null, linkSource: null };
 }
 
-function link(current: Extension | null, owner: string | null | undefined, match: MatchResult, idOf: Map<string, string>): Desired {
-  if (owner === undefined || (owner !== null && match.unresolved.has(owner))) return current ? {} : { userId: null, linkSource: null };
-  if (owner !== null) return { userId: idOf.get(owner) ?? null, linkSource: idOf.has(owner) ? 'sync' : null };
-  if (current?.linkSource === 'admin') return {};
-  return { userId: null, linkSource: null };
+/** The link [userId, linkSource] the extension should have; undefined keeps the store's. */
+function link(current: Extension | null, owner: string | null | undefined, match: MatchResult, idOf: Map<string, string>): [string | null | undefined, 'sync' | null | undefined] {
+  if (owner === undefined || (owner !== null && match.unresolved.has(owner))) return current ? [undefined, undefined] : [null, null];
+  if (owner !== null) return [idOf.get(owner) ?? null, idOf.has(owner) ? 'sync' : null];
+  if (current?.linkSource === 'admin') return [undefined, undefined];
+  return [null, null];
 }

@@ -27,18 +27,22 @@ export function planUsers(input: PlanInput, tenantId: string | null, domain: Dom
   for (const m of match.matches) {
     const id = m.current?.id ?? input.newId();
     plan.idOf.set(m.upstream.uuid, id);
+    const [firstName, lastName] = names(m.upstream, ownedBy.get(m.upstream.uuid)?.[0]);
+    const [newRole, upstreamRole] = role(m.current, input.roleFor(m.upstream.groups));
     const desired: Desired = {
-      ...(m.current ? {} : { id }),
+      id: m.current ? undefined : id,
       tenantId: tenantId ?? undefined,
       email: m.email,
-      ...names(m.upstream, ownedBy.get(m.upstream.uuid)?.[0]),
-      ...role(m.current, input.roleFor(m.upstream.groups)),
+      firstName,
+      lastName,
+      role: newRole,
+      upstreamRole,
       source: 'fusionpbx',
       fusionpbxUserUuid: m.upstream.uuid,
       fusionpbxDomainUuid: m.upstream.domainUuid,
       username: m.upstream.username,
-      ...desiredStatus(m.current, syncDisableReason(domain, { found: true, enabled: m.upstream.enabled })),
     };
+    Object.assign(desired, desiredStatus(m.current, syncDisableReason(domain, { found: true, enabled: m.upstream.enabled })));
     desiredEmail.set(id, m.email);
     add(changeFor('user', id, m.upstream.uuid, m.current, desired));
   }
@@ -66,24 +70,26 @@ function snapshotUserUuids(snapshot: DomainSnapshot): Set<string> {
   return new Set([...snapshot.users.map((u) => u.uuid), ...snapshot.unreadableUserUuids]);
 }
 
-/** The contact's names, else the directory names of the user's first extension. */
-function names(user: UpstreamUser, firstExtension: UpstreamExtension | undefined): Desired {
+type Pair<T> = [T | undefined, T | undefined];
+
+/** [first, last]: the contact's names, else the directory names of the user's first extension; undefined keeps the store's. */
+function names(user: UpstreamUser, firstExtension: UpstreamExtension | undefined): Pair<string | null> {
   const contactKnown = user.firstName !== undefined || user.lastName !== undefined;
-  if (contactKnown && (user.firstName || user.lastName)) return { firstName: user.firstName ?? null, lastName: user.lastName ?? null };
+  if (contactKnown && (user.firstName || user.lastName)) return [user.firstName ?? null, user.lastName ?? null];
   const extensionKnown = firstExtension && (firstExtension.firstName !== undefined || firstExtension.lastName !== undefined);
   if (extensionKnown && (firstExtension.firstName || firstExtension.lastName || !contactKnown)) {
-    return { firstName: firstExtension.firstName ?? null, lastName: firstExtension.lastName ?? null };
+    return [firstExtension.firstName ?? null, firstExtension.lastName ?? null];
   }
-  return contactKnown ? { firstName: null, lastName: null } : {};
+  return contactKnown ? [null, null] : [undefined, undefined];
 }
 
 /**
  * The role is local once set, but a change of the user's FusionPBX groups overrides it. A manual
  * user being linked keeps its role; FusionPBX's groups are only remembered.
  */
-function role(current: User | null, upstream: Role | undefined): Desired {
-  if (current === null) return { role: upstream ?? 'user', upstreamRole: upstream ?? null };
-  if (upstream === undefined || upstream === current.upstreamRole) return {};
-  if (current.source === 'manual') return { upstreamRole: upstream };
-  return { role: upstream, upstreamRole: upstream };
+function role(current: User | null, upstream: Role | undefined): Pair<Role | null> {
+  if (current === null) return [upstream ?? 'user', upstream ?? null];
+  if (upstream === undefined || upstream === current.upstreamRole) return [undefined, undefined];
+  if (current.source === 'manual') return [undefined, upstream];
+  return [upstream, upstream];
 }
