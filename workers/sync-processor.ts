@@ -50,13 +50,21 @@ async function handle(deps: ProcessorDeps, job: Job, name: JobName, data: unknow
       return { runId: run.id, created };
     }
     case 'run': {
-      const { runId, step } = data as JobData<'run'>;
+      const { runId, step, redone } = data as JobData<'run'>;
       if (step === 'start') {
         const prepared = await deps.sync.prepare(runId);
         if (!prepared) return { runId, skipped: 'the run is no longer live' };
         log.info({ runId, domains: prepared.domainUuids.length, mode: prepared.context.mode }, 'run prepared: fanning out');
         await deps.queue.addDomains(job, runId, prepared.domainUuids);
-        await job.updateData({ runId, step: 'finish' });
+        await job.updateData({ runId, step: 'finish', redone: false });
+        if (await job.moveToWaitingChildren(token!)) throw new WaitingChildrenError();
+      }
+      // A domain job completed but its commit never reached the disk (the store crashed): redo it once.
+      const missing = redone ? [] : await deps.sync.missingDomains(runId);
+      if (missing.length > 0) {
+        log.warn({ runId, domains: missing.length }, 'domains without a result (lost writes?): syncing them again');
+        await deps.queue.addDomains(job, runId, missing, true);
+        await job.updateData({ runId, step: 'finish', redone: true });
         if (await job.moveToWaitingChildren(token!)) throw new WaitingChildrenError();
       }
       const run = await deps.sync.finish(runId);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import fastifySwagger from '@fastify/swagger';
-import Fastify, { type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Knex } from 'knex';
 import { AppError } from '../errors/app-error.js';
@@ -57,7 +57,7 @@ export async function buildServer(deps: ApiDeps): Promise<Api> {
   const tokens = new TokenCheck(deps.tokens);
   const app = Fastify({
     loggerInstance: deps.logger.child({ component: 'api' }),
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.bodyLimit,
     return503OnClosing: true,
     requestIdHeader: 'x-request-id',

@@ -20,7 +20,11 @@ export interface RestStandInOptions {
   withEmails?: boolean;
   port?: number;
   calls?: () => StandInCall[];
+  /** Fault injection for the chaos suite: answer 500, never answer, or cut the body short. */
+  fault?: (call: { action: string; page: number; domain: string | null }) => RestFault | undefined;
 }
+
+export type RestFault = 'error' | 'hang' | 'truncate';
 
 export interface RestStandIn {
   url: string;
@@ -52,7 +56,12 @@ export async function startRestStandIn(options: RestStandInOptions): Promise<Res
     const query = queries(options, domain)[String(body.action)];
     if (!query) return send(res, 400, { error: 'unknown_action' });
     const rows = await query();
-    send(res, 200, { data: rows.slice((page - 1) * perPage, page * perPage), pagination: { page, per_page: perPage, total: rows.length } });
+    const answer = { data: rows.slice((page - 1) * perPage, page * perPage), pagination: { page, per_page: perPage, total: rows.length } };
+    const fault = options.fault?.({ action: String(body.action), page, domain });
+    if (fault === 'error') return send(res, 500, { error: 'internal', message: 'injected fault' });
+    if (fault === 'hang') return; // never answers; close() cuts the connection
+    if (fault === 'truncate') return sendTruncated(res, answer);
+    send(res, 200, answer);
   }
 
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
@@ -62,7 +71,11 @@ export async function startRestStandIn(options: RestStandInOptions): Promise<Res
     get requests() {
       return state.requests;
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 
@@ -109,6 +122,13 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
+}
+
+/** Announces the whole body, sends half of it, and cuts the connection. */
+function sendTruncated(res: ServerResponse, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.write(text.slice(0, Math.floor(text.length / 2)), () => res.destroy());
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

@@ -12,8 +12,11 @@ const uuid = z.uuid();
 export const JOB_SCHEMAS = {
   /** A tick of the schedule: requests a whole-platform run (or joins the live one). */
   scheduled: z.object({}).strict(),
-  /** A run: step `start` prepares it and fans out one `domain` child per domain; step `finish` totals it. */
-  run: z.object({ runId: uuid, step: z.enum(['start', 'finish']).default('start') }).strict(),
+  /**
+   * A run: step `start` prepares it and fans out one `domain` child per domain; step `finish`
+   * redoes (once, as `redo` children) any domain whose result was lost, then totals it.
+   */
+  run: z.object({ runId: uuid, step: z.enum(['start', 'finish']).default('start'), redone: z.boolean().default(false) }).strict(),
   /** One domain of a run. */
   domain: z.object({ runId: uuid, domainUuid: uuid }).strict(),
   /** An approved quarantined run: apply its kept plans. */
@@ -32,7 +35,7 @@ export function isJobName(name: string): name is JobName {
 /** Job ids derived from what a job is about, so adding the same job twice adds it once. */
 export const jobId = {
   run: (runId: string) => runId,
-  domain: (runId: string, domainUuid: string) => `${runId}.${domainUuid}`,
+  domain: (runId: string, domainUuid: string, redo = false) => `${runId}.${domainUuid}${redo ? '.redo' : ''}`,
   approve: (runId: string) => `approve.${runId}`,
   reenable: (userId: string) => `reenable.${userId}`,
 };

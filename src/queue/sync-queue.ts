@@ -41,7 +41,7 @@ export class SyncQueue implements ReenableScheduler {
   }
 
   enqueueRun(runId: string): Promise<Job> {
-    return this.add('run', { runId, step: 'start' }, { jobId: jobId.run(runId) });
+    return this.add('run', { runId, step: 'start', redone: false }, { jobId: jobId.run(runId) });
   }
 
   enqueueApprove(runId: string): Promise<Job> {
@@ -49,14 +49,14 @@ export class SyncQueue implements ReenableScheduler {
   }
 
   /** One child job per domain under the run's job; a child failing for good does not block the run. */
-  async addDomains(parent: Job, runId: string, domainUuids: string[]): Promise<void> {
+  async addDomains(parent: Job, runId: string, domainUuids: string[], redo = false): Promise<void> {
     await this.queue.addBulk(
       domainUuids.map((domainUuid) => ({
         name: 'domain',
         data: { runId, domainUuid } satisfies JobData<'domain'>,
         opts: {
           ...this.defaults,
-          jobId: jobId.domain(runId, domainUuid),
+          jobId: jobId.domain(runId, domainUuid, redo),
           parent: { id: parent.id!, queue: parent.queueQualifiedName },
           ignoreDependencyOnFailure: true,
         },

@@ -109,10 +109,10 @@ export class ChangeStore {
     return rows.map(toRecord);
   }
 
-  /** Every change made to one object, by the sync or by an admin, oldest first. */
-  async forObject(db: Db, objectId: string, limit: number, afterId?: number): Promise<ChangeRecord[]> {
+  /** Every change made to one user, by the sync or by an admin, oldest first. */
+  async forUser(db: Db, userId: string, limit: number, afterId?: number): Promise<ChangeRecord[]> {
     const rows = await db('sync_changes')
-      .where({ object_id: objectId, kind: 'change' })
+      .where({ entity: 'user', object_id: userId, kind: 'change' })
       .modify((b) => (afterId ? b.where('id', '>', afterId) : b))
       .orderBy('id')
       .limit(limit);

@@ -4,7 +4,7 @@ import type { Change, EntityName, Fields } from './types.js';
 
 /**
  * Set-based writes for the sync: one statement per batch, whatever its size. Rows travel as one
- * jsonb parameter unpacked by `jsonb_to_recordset`, so there is no per-row query and no limit on
+ * json parameter unpacked by `json_to_recordset`, so there is no per-row query and no limit on
  * bind parameters.
  */
 
@@ -27,18 +27,19 @@ export async function insertRows(db: Db, entity: EntityName, rows: Fields[], log
   for (const group of bySignature(rows.map((r) => toRow(entity, r)))) {
     const cols = Object.keys(group[0]!);
     const insert = `insert into ${table} (${cols.join(', ')})
-      select ${cols.join(', ')} from v on conflict (${keyColumn}) do nothing returning ${keyColumn}`;
-    const fields = Object.entries(columns).filter(([, [col]]) => cols.includes(col));
-    const after = `jsonb_strip_nulls(jsonb_build_object(${fields.map(([field, [col]]) => `'${field}', v.${col}`).join(', ')}))`;
-    const fusionpbx = fusionpbxKey && cols.includes(columns[fusionpbxKey]![0]) ? `v.${columns[fusionpbxKey]![0]}` : 'null';
+      select ${cols.join(', ')} from json_to_recordset(?::json) as v(${recordType(entity, cols)})
+      on conflict (${keyColumn}) do nothing`;
+    // The log reads the inserted rows back from RETURNING (a join with the input costs twice the insert).
+    // Its record leaves out the keys the log has columns for.
+    const logged = Object.entries(columns).filter(([field, [col]]) => cols.includes(col) && field !== key && field !== fusionpbxKey && field !== 'fusionpbxDomainUuid');
+    const after = `jsonb_strip_nulls(jsonb_build_object(${logged.map(([field, [col]]) => `'${field}', ins.${col}`).join(', ')}))`;
+    const fusionpbx = fusionpbxKey && cols.includes(columns[fusionpbxKey]![0]) ? `ins.${columns[fusionpbxKey]![0]}` : 'null';
     const sql = log
-      ? `with v as (select * from jsonb_to_recordset(?::jsonb) as v(${recordType(entity, cols)})),
-           ins as (${insert}),
+      ? `with ins as (${insert} returning ${cols.join(', ')}),
            logged as (insert into sync_changes (run_id, fusionpbx_domain_uuid, actor, kind, entity, action, object_id, fusionpbx_uuid, after, applied)
-                      select ?::uuid, ?::uuid, ?, 'change', '${entity}', 'created', v.${keyColumn}, ${fusionpbx}, ${after}, true
-                      from v join ins using (${keyColumn}))
+                      select ?::uuid, ?::uuid, ?, 'change', '${entity}', 'created', ins.${keyColumn}, ${fusionpbx}, ${after}, true from ins)
          select ${keyColumn}::text as key from ins`
-      : `with v as (select * from jsonb_to_recordset(?::jsonb) as v(${recordType(entity, cols)})) ${insert.replace(`returning ${keyColumn}`, `returning ${keyColumn}::text as key`)}`;
+      : `${insert} returning ${keyColumn}::text as key`;
     const bindings = log ? [JSON.stringify(group), log.runId, log.domainUuid, log.actor] : [JSON.stringify(group)];
     const result = await db.raw<{ rows: Array<{ key: string }> }>(sql, bindings);
     inserted.push(...result.rows.map((r) => r.key));
@@ -65,7 +66,7 @@ export async function updateRows(db: Db, entity: EntityName, changes: Change[]):
     const cols = Object.keys(group[0]!).filter((c) => c !== keyColumn && !c.startsWith('b_'));
     const guards = cols.map((c) => `t.${c} is not distinct from v.b_${c}`);
     const sql = `update ${table} t set ${cols.map((c) => `${c} = v.${c}`).join(', ')}, updated_at = now()
-      from jsonb_to_recordset(?::jsonb) as v(${recordType(entity, [keyColumn, ...cols])}, ${cols.map((c) => `b_${c} ${columnType(entity, c)}`).join(', ')})
+      from json_to_recordset(?::json) as v(${recordType(entity, [keyColumn, ...cols])}, ${cols.map((c) => `b_${c} ${columnType(entity, c)}`).join(', ')})
       where t.${keyColumn} = v.${keyColumn} and ${guards.join(' and ')}
       returning t.${keyColumn}::text as key`;
     const result = await db.raw<{ rows: Array<{ key: string }> }>(sql, [JSON.stringify(group)]);

@@ -51,6 +51,8 @@ export interface RunContext {
   unknownDomains: Array<{ uuid: string; name: string; enabled: boolean }>;
   /** Each domain's upstream digest, taken at the run's start (sources that can digest). */
   upstreamDigests: Record<string, string>;
+  /** Every domain the run covers: at its end, each must have a result. */
+  domainUuids: string[];
 }
 
 const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : v === null || v === undefined ? null : String(v));

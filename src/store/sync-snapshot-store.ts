@@ -65,28 +65,28 @@ export async function loadStoreSnapshots(db: Db, queries: SnapshotQuery[]): Prom
   const tenants = tenantRows.map((r) => ({ tenant: fromRow<Tenant>('tenant', r), viaDomain: (r.via_domain as string | null) ?? null }));
   const tenantIds = [...new Set(tenants.map((t) => t.tenant.id))];
 
-  const [domainRows, userRows, extensionRows, excludedRows] = await Promise.all([
-    db('domains').select('fusionpbx_domain_uuid', 'tenant_id', 'name', 'enabled', 'present')
+  // One after another: they share the transaction's connection.
+  const domainRows: Array<Record<string, unknown>> = await db('domains')
+    .select('fusionpbx_domain_uuid', 'tenant_id', 'name', 'enabled', 'present')
+    .whereRaw('fusionpbx_domain_uuid = any(?::uuid[])', [domainUuids])
+    .orWhereRaw('tenant_id = any(?::uuid[])', [tenantIds]);
+  const userRows = await selectJson(
+    db,
+    db('users')
+      .select(USER_COLUMNS)
       .whereRaw('fusionpbx_domain_uuid = any(?::uuid[])', [domainUuids])
-      .orWhereRaw('tenant_id = any(?::uuid[])', [tenantIds]) as Promise<Array<Record<string, unknown>>>,
-    selectJson(
-      db,
-      db('users')
-        .select(USER_COLUMNS)
-        .whereRaw('fusionpbx_domain_uuid = any(?::uuid[])', [domainUuids])
-        .orWhere((w) => w.whereRaw('tenant_id = any(?::uuid[])', [tenantIds]).andWhere('source', 'manual'))
-        .orWhereRaw('fusionpbx_user_uuid = any(?::uuid[])', [userUuids])
-        .orWhereRaw('email = any(?::text[])', [emails]),
-    ),
-    selectJson(
-      db,
-      db('extensions')
-        .select(EXTENSION_COLUMNS)
-        .whereRaw('fusionpbx_domain_uuid = any(?::uuid[])', [domainUuids])
-        .orWhereRaw('fusionpbx_extension_uuid = any(?::uuid[])', [queries.flatMap((q) => q.extensionUuids)]),
-    ),
-    db('user_exclusions').whereRaw('fusionpbx_user_uuid = any(?::uuid[])', [userUuids]).pluck('fusionpbx_user_uuid') as Promise<string[]>,
-  ]);
+      .orWhere((w) => w.whereRaw('tenant_id = any(?::uuid[])', [tenantIds]).andWhere('source', 'manual'))
+      .orWhereRaw('fusionpbx_user_uuid = any(?::uuid[])', [userUuids])
+      .orWhereRaw('email = any(?::text[])', [emails]),
+  );
+  const extensionRows = await selectJson(
+    db,
+    db('extensions')
+      .select(EXTENSION_COLUMNS)
+      .whereRaw('fusionpbx_domain_uuid = any(?::uuid[])', [domainUuids])
+      .orWhereRaw('fusionpbx_extension_uuid = any(?::uuid[])', [queries.flatMap((q) => q.extensionUuids)]),
+  );
+  const excludedRows: string[] = await db('user_exclusions').whereRaw('fusionpbx_user_uuid = any(?::uuid[])', [userUuids]).pluck('fusionpbx_user_uuid');
   const domains = domainRows.map((r) => fromRow<Domain>('domain', r));
   const users = userRows.map((r) => fromRow<User>('user', r));
   const extensions = extensionRows.map((r) => fromRow<Extension>('extension', r));

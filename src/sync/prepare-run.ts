@@ -87,6 +87,7 @@ export async function prepareRun(deps: PrepareDeps, run: Run): Promise<PreparedR
     unknownDomains: census.domains.filter((d) => unknown.has(d.uuid)),
     // A domain the source no longer has digests as 'absent'.
     upstreamDigests: upstream ? Object.fromEntries(domainUuids.map((uuid) => [uuid, upstream.get(uuid) ?? 'absent'])) : {},
+    domainUuids,
   };
   const unchanged = store ? await unchangedDomains(deps, census, domainUuids, context, store) : [];
   const skip = new Set(unchanged.map((u) => u.domainUuid));

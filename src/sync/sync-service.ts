@@ -132,16 +132,29 @@ export class SyncService {
     const domains = await runs.domains(db, runId);
     const counts: Counts = {};
     for (const d of domains) addCounts(counts, d.counts);
-    const failed = domains.filter((d) => d.status === 'failed');
+    const failed = domains.filter((d) => d.status === 'failed').map((d) => `${d.scopeDomainUuid}: ${d.error}`);
+    const done = new Set(domains.map((d) => d.scopeDomainUuid));
+    for (const uuid of context?.domainUuids ?? []) if (!done.has(uuid)) failed.push(`${uuid}: no result (its writes were lost)`);
+    const total = Math.max(domains.length, context?.domainUuids.length ?? 0);
     const status: RunStatus =
       failed.length > 0 ? 'failed' : context?.mode === 'record' && !run.dryRun ? 'quarantined' : 'succeeded';
     await runs.finish(db, runId, {
       status,
       counts,
       quarantineReason: context?.quarantineReason ?? null,
-      error: failed.length > 0 ? `${failed.length} of ${domains.length} domains failed: ${failed.map((d) => `${d.scopeDomainUuid}: ${d.error}`).join('; ')}` : null,
+      error: failed.length > 0 ? `${failed.length} of ${total} domains failed: ${failed.join('; ')}` : null,
     });
     return this.ended(run, status);
+  }
+
+  /**
+   * Domains of the run without a result. A domain's result is written with its changes, so this
+   * finds writes the store acknowledged and then lost (a crash before they reached the disk).
+   */
+  async missingDomains(runId: string): Promise<string[]> {
+    const context = await this.deps.runs.context(this.deps.db, runId);
+    const done = new Set((await this.deps.runs.domains(this.deps.db, runId)).map((d) => d.scopeDomainUuid));
+    return (context?.domainUuids ?? []).filter((uuid) => !done.has(uuid));
   }
 
   /** Ends a run that failed as a whole (its census could not be read, say). */
@@ -179,16 +192,15 @@ export class SyncService {
       const batches: string[][] = [];
       for (let i = 0; i < prepared.domainUuids.length; i += settings.batchSize) batches.push(prepared.domainUuids.slice(i, i + settings.batchSize));
       // Two batches in flight: one is planned in Node while the other's writes run in Postgres.
-      await mapLimit(batches, 2, (batch) =>
-        withRetries(() => this.syncDomains(prepared.run, prepared.context, batch), retry).catch(async () => {
-          // One domain at a time, so one bad domain does not fail its neighbours.
-          for (const uuid of batch) {
-            await withRetries(() => this.syncDomains(prepared.run, prepared.context, [uuid]), retry).catch((error: unknown) =>
-              this.failDomain(runId, uuid, error),
-            );
-          }
-        }),
-      );
+      const oneByOne = async (uuids: string[]) => {
+        for (const uuid of uuids) {
+          await withRetries(() => this.syncDomains(prepared.run, prepared.context, [uuid]), retry).catch((error: unknown) => this.failDomain(runId, uuid, error));
+        }
+      };
+      // A failing batch is redone one domain at a time, so one bad domain does not fail its neighbours.
+      await mapLimit(batches, 2, (batch) => withRetries(() => this.syncDomains(prepared.run, prepared.context, batch), retry).catch(() => oneByOne(batch)));
+      // Writes the store acknowledged and then lost (it crashed): those domains are synced again.
+      await oneByOne(await this.missingDomains(runId));
       return await this.finish(runId);
     } catch (error) {
       logger.error({ runId, err: error }, 'run failed');

@@ -137,7 +137,7 @@ export class UsersService {
 
   /** Sync and admin changes to one user, side by side, oldest first. */
   async history(id: string, limit: number, afterId?: number): Promise<ChangeRecord[]> {
-    return this.deps.changes.forObject(this.deps.db, id, limit, afterId);
+    return this.deps.changes.forUser(this.deps.db, id, limit, afterId);
   }
 }
 

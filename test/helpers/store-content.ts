@@ -21,3 +21,23 @@ export async function storeContent(db: Knex) {
   );
   return { tenants: tenants.rows, domains: domains.rows, users: users.rows, extensions: extensions.rows };
 }
+
+/**
+ * Domains the store holds only part of. A domain is synced in one transaction, so whatever a
+ * fault interrupted, each domain has all of its users and extensions or none.
+ */
+export async function partialDomains(db: Knex, expected: { users: Map<string, number>; extensions: Map<string, number> }): Promise<string[]> {
+  const count = async (table: string) => {
+    const rows = await db.raw<{ rows: Array<{ d: string; n: number }> }>(`select fusionpbx_domain_uuid as d, count(*)::int as n from ${table} group by 1`);
+    return new Map(rows.rows.map((r) => [r.d, r.n]));
+  };
+  const [users, extensions] = [await count('users'), await count('extensions')];
+  const present = new Set([...users.keys(), ...extensions.keys()]);
+  return [...present].filter((d) => users.get(d) !== expected.users.get(d) || extensions.get(d) !== expected.extensions.get(d));
+}
+
+/** How many users and extensions each domain of a factory has. */
+export function perDomain(f: { users: Array<{ domainUuid: string }>; extensions: Array<{ domainUuid: string }> }) {
+  const tally = (rows: Array<{ domainUuid: string }>) => rows.reduce((m, r) => m.set(r.domainUuid, (m.get(r.domainUuid) ?? 0) + 1), new Map<string, number>());
+  return { users: tally(f.users), extensions: tally(f.extensions) };
+}

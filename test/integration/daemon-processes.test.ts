@@ -1,22 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FusionpbxFactory } from '../../src/demo/fusionpbx-factory.js';
 import { startTestApp, syncOnce, type TestApp } from '../helpers/app.js';
+import { platform } from '../helpers/platform.js';
 import { createFusionpbxDatabase, createStoreDatabase } from '../helpers/databases.js';
 import { redisUrl } from '../helpers/env.js';
 import { dropPrefix, spawnDaemon, testPrefix, waitFor, type Daemon } from '../helpers/queue.js';
 import { storeContent } from '../helpers/store-content.js';
 
-function fixture() {
-  const f = new FusionpbxFactory(51);
-  for (let d = 0; d < 30; d++) {
-    const domain = f.domain(`p${d}.example.net`);
-    for (let u = 0; u < 30; u++) f.link(f.extension(domain, String(100 + u)), f.user(domain, `u${u}`, { contact: { given: `Given${u}`, family: `Family${d}` } }));
-  }
-  return f;
-}
-
 describe('worker processes: schedule, crashes, signals', () => {
-  const f = fixture();
+  const f = platform(51, 30, 30);
   let fpbx: Awaited<ReturnType<typeof createFusionpbxDatabase>>;
   let clean: unknown;
   const daemons: Daemon[] = [];

@@ -1,21 +1,12 @@
 import type { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FusionpbxFactory } from '../../src/demo/fusionpbx-factory.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import { platform } from '../helpers/platform.js';
 import { createFusionpbxDatabase, createStoreDatabase, type TestDatabase } from '../helpers/databases.js';
 import { dropPrefix, testPrefix, waitFor } from '../helpers/queue.js';
 
-function fixture(domains: number, users: number) {
-  const f = new FusionpbxFactory(41);
-  for (let d = 0; d < domains; d++) {
-    const domain = f.domain(`q${d}.example.net`);
-    for (let u = 0; u < users; u++) f.link(f.extension(domain, String(100 + u)), f.user(domain, `u${u}`));
-  }
-  return f;
-}
-
 describe('the sync queue, with real Redis and Postgres', () => {
-  const f = fixture(12, 5);
+  const f = platform(41, 12, 5);
   const prefix = testPrefix();
   let store: TestDatabase;
   let fpbx: Awaited<ReturnType<typeof createFusionpbxDatabase>>;

@@ -211,6 +211,19 @@ describe('sync engine, end to end on real Postgres', () => {
       );
       expect(await store.db('users').where({ username: 'typo' }).first()).toMatchObject({ email: null });
     });
+    it('never calls a run succeeded while a domain of it has no result (a write the store lost)', async () => {
+      const g = new FusionpbxFactory(9);
+      for (const name of ['a.example.net', 'b.example.net', 'c.example.net']) g.user(g.domain(name), 'u');
+      await setup(g);
+      const { run } = await app.sync!.requestRun({ trigger: 'api', actor: 'test' });
+      const prepared = (await app.sync!.prepare(run.id))!;
+      expect(prepared.domainUuids).toHaveLength(3);
+      await app.sync!.syncDomains(prepared.run, prepared.context, prepared.domainUuids.slice(0, 2));
+      expect(await app.sync!.missingDomains(run.id)).toEqual(prepared.domainUuids.slice(2));
+      const final = await app.sync!.finish(run.id);
+      expect(final.status).toBe('failed');
+      expect(final.error).toMatch(/^1 of 3 domains failed: .*no result/);
+    });
   });
 
   describe('mapping file', () => {

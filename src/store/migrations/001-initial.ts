@@ -66,7 +66,8 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw(`create index users_status_idx on users (status, id) where status = 'disabled'`);
   await knex.raw(`create index users_source_idx on users (source, id) where source = 'manual'`);
   await knex.raw('create index users_domain_idx on users (fusionpbx_domain_uuid)');
-  await knex.raw('create index users_search_trgm_idx on users using gin (search_text gin_trgm_ops)');
+  // A small pending list: a search scans it in full, so after a big sync it must stay short.
+  await knex.raw('create index users_search_trgm_idx on users using gin (search_text gin_trgm_ops) with (gin_pending_list_limit = 256)');
   await knex.raw(`create index users_disabled_until_idx on users (disabled_until) where disabled_until is not null`);
 
   await knex.raw(`
@@ -142,7 +143,8 @@ export async function up(knex: Knex): Promise<void> {
       created_at timestamptz not null default now()
     )`);
   await knex.raw('create index sync_changes_run_idx on sync_changes (run_id, id)');
-  await knex.raw('create index sync_changes_object_idx on sync_changes (object_id, id) where object_id is not null');
+  // A user's history (GET /v1/users/:id/changes); the other entities' changes are read by run.
+  await knex.raw(`create index sync_changes_user_idx on sync_changes (object_id, id) where entity = 'user'`);
 
   await knex.raw(`
     create table user_activation_log (
