@@ -70,13 +70,13 @@ async function handle(deps: ProcessorDeps, job: Job, name: JobName, data: unknow
       const run = await deps.sync.finish(runId);
       return { runId, status: run.status };
     }
-    case 'domain': {
-      const { runId, domainUuid } = data as JobData<'domain'>;
+    case 'domains': {
+      const { runId, domainUuids } = data as JobData<'domains'>;
       const run = await deps.runs.get(deps.db, runId);
       const context = await deps.runs.context(deps.db, runId);
       if (!run || !context) throw new UnrecoverableError(`run ${runId} has no prepared context`);
-      await deps.sync.syncDomains(run, context, [domainUuid]);
-      return { runId, domainUuid };
+      await deps.sync.syncDomainsResilient(run, context, domainUuids);
+      return { runId, domains: domainUuids.length };
     }
     case 'approve': {
       const { runId } = data as JobData<'approve'>;
@@ -96,9 +96,10 @@ async function handle(deps: ProcessorDeps, job: Job, name: JobName, data: unknow
 
 /** What a job that will not be retried leaves behind: the run says it failed, not "running" forever. */
 async function onFinalFailure(deps: ProcessorDeps, name: JobName, data: unknown, error: unknown): Promise<void> {
-  if (name === 'domain') {
-    const { runId, domainUuid } = data as JobData<'domain'>;
-    await deps.sync.failDomain(runId, domainUuid, error);
+  if (name === 'domains') {
+    const { runId, domainUuids } = data as JobData<'domains'>;
+    const done = await deps.runs.finishedDomains(deps.db, runId, domainUuids);
+    for (const uuid of domainUuids.filter((d) => !done.has(d))) await deps.sync.failDomain(runId, uuid, error);
   } else if (name === 'run' || name === 'approve') {
     await deps.sync.fail((data as JobData<'run'>).runId, error);
   }

@@ -13,12 +13,12 @@ export const JOB_SCHEMAS = {
   /** A tick of the schedule: requests a whole-platform run (or joins the live one). */
   scheduled: z.object({}).strict(),
   /**
-   * A run: step `start` prepares it and fans out one `domain` child per domain; step `finish`
-   * redoes (once, as `redo` children) any domain whose result was lost, then totals it.
+   * A run: step `start` prepares it and fans out `domains` children (batches of its domains); step
+   * `finish` redoes (once, as `redo` children) any domain whose result was lost, then totals it.
    */
   run: z.object({ runId: uuid, step: z.enum(['start', 'finish']).default('start'), redone: z.boolean().default(false) }).strict(),
-  /** One domain of a run. */
-  domain: z.object({ runId: uuid, domainUuid: uuid }).strict(),
+  /** A batch of a run's domains. */
+  domains: z.object({ runId: uuid, domainUuids: z.array(uuid).min(1).max(100) }).strict(),
   /** An approved quarantined run: apply its kept plans. */
   approve: z.object({ runId: uuid }).strict(),
   /** The end of a timed disable. */
@@ -35,7 +35,8 @@ export function isJobName(name: string): name is JobName {
 /** Job ids derived from what a job is about, so adding the same job twice adds it once. */
 export const jobId = {
   run: (runId: string) => runId,
-  domain: (runId: string, domainUuid: string, redo = false) => `${runId}.${domainUuid}${redo ? '.redo' : ''}`,
+  /** Batches never share a domain, so the first names the batch. */
+  domains: (runId: string, domainUuids: string[], redo = false) => `${runId}.${domainUuids[0]}${redo ? '.redo' : ''}`,
   approve: (runId: string) => `approve.${runId}`,
   reenable: (userId: string) => `reenable.${userId}`,
 };

@@ -17,6 +17,10 @@ export type JobCounts = Record<'waiting' | 'active' | 'delayed' | 'failed' | 'co
  * domains, keep the schedule and the timed re-enables. Completed and failed jobs are trimmed by
  * count and age, so Redis does not grow with every tick.
  */
+/** At most this many domains per job; a run is cut into at least SPREAD jobs when it has that many domains. */
+const MAX_BATCH = 50;
+const SPREAD = 8;
+
 export class SyncQueue implements ReenableScheduler {
   readonly queue: Queue;
   private readonly defaults: JobsOptions;
@@ -49,14 +53,21 @@ export class SyncQueue implements ReenableScheduler {
   }
 
   /** One child job per domain under the run's job; a child failing for good does not block the run. */
+  /**
+   * The run's domains as children of its job, in batches: a batch is read and planned in one go
+   * (as in-process), and a small run still spreads over several workers.
+   */
   async addDomains(parent: Job, runId: string, domainUuids: string[], redo = false): Promise<void> {
+    const size = Math.min(MAX_BATCH, Math.max(1, Math.ceil(domainUuids.length / SPREAD)));
+    const batches: string[][] = [];
+    for (let i = 0; i < domainUuids.length; i += size) batches.push(domainUuids.slice(i, i + size));
     await this.queue.addBulk(
-      domainUuids.map((domainUuid) => ({
-        name: 'domain',
-        data: { runId, domainUuid } satisfies JobData<'domain'>,
+      batches.map((batch) => ({
+        name: 'domains',
+        data: { runId, domainUuids: batch } satisfies JobData<'domains'>,
         opts: {
           ...this.defaults,
-          jobId: jobId.domain(runId, domainUuid, redo),
+          jobId: jobId.domains(runId, batch, redo),
           parent: { id: parent.id!, queue: parent.queueQualifiedName },
           ignoreDependencyOnFailure: true,
         },

@@ -110,6 +110,24 @@ export class SyncService {
     await syncBatch(this.deps, run, context, snapshots);
   }
 
+  /**
+   * A batch of domains, retried with backoff; if it keeps failing, one domain at a time (each
+   * retried), so one bad domain does not fail its neighbours. A domain that keeps failing is
+   * recorded as failed and the others go on.
+   */
+  async syncDomainsResilient(run: Run, context: RunContext, domainUuids: string[]): Promise<void> {
+    if (domainUuids.length === 0) return;
+    const { attempts, retryDelayMs } = this.deps.settings;
+    const onRetry = (error: unknown, attempt: number, delayMs: number) =>
+      this.deps.logger.warn({ runId: run.id, domains: domainUuids.length, attempt, delayMs, err: { message: describeError(error) } }, 'domain sync failed; retrying');
+    const retry = { attempts, baseDelayMs: retryDelayMs, retryable: isTransient, onRetry };
+    await withRetries(() => this.syncDomains(run, context, domainUuids), retry).catch(async () => {
+      for (const uuid of domainUuids) {
+        await withRetries(() => this.syncDomains(run, context, [uuid]), retry).catch((error: unknown) => this.failDomain(run.id, uuid, error));
+      }
+    });
+  }
+
   /** Records a domain that could not be synced after its retries; the other domains go on. */
   async failDomain(runId: string, domainUuid: string, error: unknown): Promise<void> {
     const run = await this.deps.runs.get(this.deps.db, runId);
@@ -192,15 +210,9 @@ export class SyncService {
       const batches: string[][] = [];
       for (let i = 0; i < prepared.domainUuids.length; i += settings.batchSize) batches.push(prepared.domainUuids.slice(i, i + settings.batchSize));
       // Two batches in flight: one is planned in Node while the other's writes run in Postgres.
-      const oneByOne = async (uuids: string[]) => {
-        for (const uuid of uuids) {
-          await withRetries(() => this.syncDomains(prepared.run, prepared.context, [uuid]), retry).catch((error: unknown) => this.failDomain(runId, uuid, error));
-        }
-      };
-      // A failing batch is redone one domain at a time, so one bad domain does not fail its neighbours.
-      await mapLimit(batches, 2, (batch) => withRetries(() => this.syncDomains(prepared.run, prepared.context, batch), retry).catch(() => oneByOne(batch)));
+      await mapLimit(batches, 2, (batch) => this.syncDomainsResilient(prepared.run, prepared.context, batch));
       // Writes the store acknowledged and then lost (it crashed): those domains are synced again.
-      await oneByOne(await this.missingDomains(runId));
+      await this.syncDomainsResilient(prepared.run, prepared.context, await this.missingDomains(runId));
       return await this.finish(runId);
     } catch (error) {
       logger.error({ runId, err: error }, 'run failed');

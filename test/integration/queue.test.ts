@@ -21,8 +21,10 @@ describe('the sync queue, with real Redis and Postgres', () => {
     const parts = { source: true, queue: true, worker: true };
     a = await startTestApp({ store: store.url, fusionpbx: fpbx.url }, env, parts);
     b = await startTestApp({ store: store.url, fusionpbx: fpbx.url }, env, parts);
-    a.worker!.on('completed', (job: Job) => job.name === 'domain' && processed.a!.push(job.id!));
-    b.worker!.on('completed', (job: Job) => job.name === 'domain' && processed.b!.push(job.id!));
+    // Each domain a worker synced, as `runId.domainUuid`.
+    const track = (into: string[]) => (job: Job) => job.name === 'domains' && into.push(...job.data.domainUuids.map((d: string) => `${job.data.runId}.${d}`));
+    a.worker!.on('completed', track(processed.a!));
+    b.worker!.on('completed', track(processed.b!));
   });
   afterAll(async () => {
     await a.stop();
@@ -98,14 +100,14 @@ describe('the sync queue, with real Redis and Postgres', () => {
 
   it('fails an unknown job name or a bad payload at once, never "succeeding" doing nothing', async () => {
     const unknown = await a.queue!.queue.add('mystery', {}, { attempts: 3 });
-    const bad = await a.queue!.queue.add('domain', { runId: 'not-a-uuid', domainUuid: 42 }, { attempts: 3 });
+    const bad = await a.queue!.queue.add('domains', { runId: 'not-a-uuid', domainUuids: [42] }, { attempts: 3 });
     for (const job of [unknown, bad]) {
       await waitFor(`job ${job.name} to fail`, async () => (await job.getState()) === 'failed');
       const failed = (await a.queue!.getJob(job.id!))!;
       expect(failed.attemptsMade).toBe(1);
     }
     expect((await a.queue!.getJob(unknown.id!))!.failedReason).toMatch(/unknown job name "mystery"/);
-    expect((await a.queue!.getJob(bad.id!))!.failedReason).toMatch(/invalid domain payload: runId/);
+    expect((await a.queue!.getJob(bad.id!))!.failedReason).toMatch(/invalid domains payload: runId/);
   });
 
   it('queues again a run whose job Redis lost, and it converges', async () => {
