@@ -101,7 +101,7 @@ export function toUser(raw: unknown): Mapped<UpstreamUser> {
   const warnings: Problem[] = [];
   if (r.user_email !== undefined || r.contact_email !== undefined) {
     // v_users.user_email first; systems upgraded from 4.x may hold it only in the primary contact email.
-    const raw = cleanNumber(r.user_email) ?? r.contact_email ?? null;
+    const raw = (r.user_email?.trim() || null) ?? r.contact_email ?? null;
     const { email, warning } = normalizeEmail(raw);
     user.email = email;
     if (warning) warnings.push({ kind: 'warning', entity: 'user', fusionpbxUuid: id, code: 'EMAIL_INVALID', message: `${warning}; synced without an email` });

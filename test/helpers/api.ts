@@ -1,5 +1,6 @@
 import type { Api } from '../../src/api/server.js';
 import { TEST_ADMIN_TOKEN } from './env.js';
+import { keep } from './scan.js';
 
 export interface Reply<T = Record<string, unknown>> {
   status: number;
@@ -20,6 +21,7 @@ export function apiClient(server: Api, token: string | null = TEST_ADMIN_TOKEN) 
     const payload = options.payload ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
     if (payload !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
     const res = await server.inject({ method, url, headers, payload });
+    keep('reply', res.body);
     let body: unknown = undefined;
     try {
       body = res.body ? JSON.parse(res.body) : undefined;

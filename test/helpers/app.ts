@@ -1,13 +1,16 @@
 import { Writable } from 'node:stream';
 import { start, type App, type StartOptions } from '../../src/app/start.js';
 import { TEST_ADMIN_TOKEN, redisUrl } from './env.js';
+import { keep } from './scan.js';
 
 /** Every log line a test app writes, kept for assertions (and for the secret scan). */
 export class LogCapture extends Writable {
   readonly lines: string[] = [];
 
   override _write(chunk: Buffer, _enc: string, done: () => void): void {
-    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    const text = chunk.toString('utf8');
+    this.lines.push(...text.split('\n').filter(Boolean));
+    keep('log', text);
     done();
   }
 

@@ -1,16 +1,30 @@
 import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { deletePrefix } from '../../src/queue/redis.js';
+import { Redis } from 'ioredis';
 import { redisUrl } from './env.js';
+import { keep } from './scan.js';
 
 /** A queue prefix of its own per test file, so parallel files never share jobs. */
 export function testPrefix(): string {
   return `fps-test-${randomBytes(4).toString('hex')}`;
 }
 
-/** Deletes every Redis key under a test prefix. */
-export function dropPrefix(prefix: string): Promise<void> {
-  return deletePrefix(redisUrl(), prefix);
+/** Deletes every Redis key under a test prefix, keeping its job payloads and errors for the secret scan first. */
+export async function dropPrefix(prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl());
+  try {
+    for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 500 }) as AsyncIterable<string[]>) {
+      for (const key of keys) {
+        if ((await redis.type(key)) !== 'hash') continue;
+        const fields = await redis.hmget(key, 'data', 'returnvalue', 'failedReason', 'stacktrace', 'opts');
+        keep('job', fields.filter(Boolean).join('\n'));
+      }
+    }
+  } finally {
+    redis.disconnect();
+  }
+  await deletePrefix(redisUrl(), prefix);
 }
 
 export async function waitFor<T>(what: string, check: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, everyMs = 100): Promise<T> {
@@ -36,7 +50,10 @@ export function spawnDaemon(command: string, env: Record<string, string>): Daemo
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
-  const collect = (chunk: Buffer) => output.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+  const collect = (chunk: Buffer) => {
+    output.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    keep('log', chunk.toString('utf8'));
+  };
   child.stdout!.on('data', collect);
   child.stderr!.on('data', collect);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));

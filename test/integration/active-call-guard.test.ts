@@ -3,6 +3,7 @@ import { FusionpbxFactory } from '../../src/demo/fusionpbx-factory.js';
 import { startFreeswitchStandIn, type FreeswitchStandIn } from '../../src/demo/freeswitch-stand-in.js';
 import { startTestApp, syncOnce, type TestApp } from '../helpers/app.js';
 import { createFusionpbxDatabase, createStoreDatabase, rowVersions, rowsWritten, type TestDatabase } from '../helpers/databases.js';
+import { TEST_SECRETS } from '../helpers/env.js';
 
 const CALL = { uuid: '5d0f7a3e-2b1c-4c7e-9a51-0c3e2a7d9f10', presence_id: '101@guard.example.net', callstate: 'ACTIVE' };
 
@@ -23,10 +24,10 @@ describe('active-call guard on delete and unassign', () => {
   beforeAll(async () => {
     store = await createStoreDatabase();
     fpbx = await createFusionpbxDatabase('5.5', f);
-    fs = await startFreeswitchStandIn({ password: 'guard-pass' });
+    fs = await startFreeswitchStandIn({ password: TEST_SECRETS.eslPassword });
     app = await startTestApp(
       { store: store.url, fusionpbx: fpbx.url },
-      { ACTIVE_CALLS: 'esl', FREESWITCH_ESL: `127.0.0.1:${fs.port}`, FREESWITCH_ESL_PASSWORD: 'guard-pass', PROBE_TIMEOUT_MS: '500' },
+      { ACTIVE_CALLS: 'esl', FREESWITCH_ESL: `127.0.0.1:${fs.port}`, FREESWITCH_ESL_PASSWORD: TEST_SECRETS.eslPassword, PROBE_TIMEOUT_MS: '500' },
       { source: true, probe: true },
     );
     await syncOnce(app);
@@ -65,7 +66,7 @@ describe('active-call guard on delete and unassign', () => {
 
   it('guards unassigning an extension an admin assigned to a manual user', async () => {
     const tenant = await store.db('tenants').first();
-    const manual = await app.users!.create({ email: 'carol@guard.example', password: 'a long enough password', tenantId: tenant.id, role: 'user' }, 'admin');
+    const manual = await app.users!.create({ email: 'carol@guard.example', password: TEST_SECRETS.userPassword, tenantId: tenant.id, role: 'user' }, 'admin');
     const ext = await store.db('extensions').where({ number: '102' }).first();
     await app.lifecycle!.assignExtension(manual.id, ext.id, 'admin');
     fs.channels = [{ ...CALL, presence_id: '102@guard.example.net' }];

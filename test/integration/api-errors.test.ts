@@ -4,7 +4,7 @@ import { FusionpbxFactory } from '../../src/demo/fusionpbx-factory.js';
 import { apiClient } from '../helpers/api.js';
 import { startTestApp, syncOnce, type TestApp } from '../helpers/app.js';
 import { createFusionpbxDatabase, createStoreDatabase, rowVersions, rowsWritten, type TestDatabase } from '../helpers/databases.js';
-import { TEST_ADMIN_TOKEN } from '../helpers/env.js';
+import { TEST_ADMIN_TOKEN, TEST_SECRETS } from '../helpers/env.js';
 import { dropPrefix, testPrefix } from '../helpers/queue.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -27,7 +27,7 @@ describe('admin API: errors, auth and the OpenAPI document', () => {
   beforeAll(async () => {
     store = await createStoreDatabase();
     fpbx = await createFusionpbxDatabase('5.5', f);
-    app = await startTestApp({ store: store.url, fusionpbx: fpbx.url }, { QUEUE_PREFIX: prefix, ADMIN_BODY_LIMIT: '4096', ACTIVE_CALLS: 'esl', FREESWITCH_ESL: '127.0.0.1:1', FREESWITCH_ESL_PASSWORD: 'x' }, { source: true, queue: true, api: true, probe: true });
+    app = await startTestApp({ store: store.url, fusionpbx: fpbx.url }, { QUEUE_PREFIX: prefix, ADMIN_BODY_LIMIT: '4096', ACTIVE_CALLS: 'esl', FREESWITCH_ESL: '127.0.0.1:1', FREESWITCH_ESL_PASSWORD: TEST_SECRETS.eslPassword }, { source: true, queue: true, api: true, probe: true });
     api = apiClient(app.server!);
     await syncOnce(app);
     doc = (await api<OpenApi>('GET', '/docs/json')).body;

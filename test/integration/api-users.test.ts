@@ -4,7 +4,7 @@ import { startFreeswitchStandIn, type FreeswitchStandIn } from '../../src/demo/f
 import { apiClient } from '../helpers/api.js';
 import { startTestApp, syncOnce, type TestApp } from '../helpers/app.js';
 import { createFusionpbxDatabase, createStoreDatabase, rowVersions, rowsWritten, type TestDatabase } from '../helpers/databases.js';
-import { TEST_ADMIN_TOKEN } from '../helpers/env.js';
+import { TEST_ADMIN_TOKEN, TEST_SECRETS } from '../helpers/env.js';
 import { dropPrefix, testPrefix } from '../helpers/queue.js';
 
 type User = { id: string; email: string | null; role: string; status: string; source: string; tenantId: string; extensions: Array<{ id: string; number: string }>; lastLoginAt: string | null; firstName: string | null };
@@ -26,15 +26,15 @@ describe('admin API: users', () => {
   let tenantId: string;
   let syncedId: string;
   const prefix = testPrefix();
-  const PASSWORD = 'correct horse battery staple';
+  const PASSWORD = TEST_SECRETS.userPassword;
 
   beforeAll(async () => {
     store = await createStoreDatabase();
     fpbx = await createFusionpbxDatabase('5.5', f);
-    fs = await startFreeswitchStandIn({ password: 'pw' });
+    fs = await startFreeswitchStandIn({ password: TEST_SECRETS.eslPassword });
     app = await startTestApp(
       { store: store.url, fusionpbx: fpbx.url },
-      { QUEUE_PREFIX: prefix, ACTIVE_CALLS: 'esl', FREESWITCH_ESL: `127.0.0.1:${fs.port}`, FREESWITCH_ESL_PASSWORD: 'pw', PROBE_TIMEOUT_MS: '400' },
+      { QUEUE_PREFIX: prefix, ACTIVE_CALLS: 'esl', FREESWITCH_ESL: `127.0.0.1:${fs.port}`, FREESWITCH_ESL_PASSWORD: TEST_SECRETS.eslPassword, PROBE_TIMEOUT_MS: '400' },
       { source: true, queue: true, api: true, probe: true },
     );
     api = apiClient(app.server!);

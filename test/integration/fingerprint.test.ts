@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FusionpbxFactory } from '../../src/demo/fusionpbx-factory.js';
 import { startTestApp, syncOnce, type TestApp } from '../helpers/app.js';
 import { createFusionpbxDatabase, createStoreDatabase, rowVersions, rowsWritten, type TestDatabase } from '../helpers/databases.js';
+import { TEST_SECRETS } from '../helpers/env.js';
 
 /** The hash-compare fast path: an unchanged domain is skipped; anything a plan reads that moves makes it planned again. */
 describe('unchanged domains are skipped, changed ones are not', () => {
@@ -71,7 +72,7 @@ describe('unchanged domains are skipped, changed ones are not', () => {
     await syncOnce(app);
     expect(skipped()).toBe(3); // planned once more, found in step, fingerprinted again
     // A new manual user in a tenant can be matched by a plan: that tenant's domain is planned again.
-    await app.users.create({ email: 'manual@example.net', password: 'long enough password', tenantId: user.tenant_id, role: 'user' }, 'admin');
+    await app.users.create({ email: 'manual@example.net', password: TEST_SECRETS.userPassword, tenantId: user.tenant_id, role: 'user' }, 'admin');
     await syncOnce(app);
     expect(skipped()).toBe(2);
   });

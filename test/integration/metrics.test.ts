@@ -6,7 +6,7 @@ import { startFreeswitchStandIn, type FreeswitchStandIn } from '../../src/demo/f
 import { apiClient } from '../helpers/api.js';
 import { LogCapture } from '../helpers/app.js';
 import { createFusionpbxDatabase, createStoreDatabase, type TestDatabase } from '../helpers/databases.js';
-import { TEST_ADMIN_TOKEN, redisUrl } from '../helpers/env.js';
+import { TEST_ADMIN_TOKEN, redisUrl, TEST_SECRETS } from '../helpers/env.js';
 import { dropPrefix, testPrefix, waitFor } from '../helpers/queue.js';
 
 /** Prometheus text -> value of one series, by name and exact labels. */
@@ -36,11 +36,11 @@ describe('/metrics after a sync', () => {
   beforeAll(async () => {
     store = await createStoreDatabase();
     fpbx = await createFusionpbxDatabase('5.5', f);
-    fs = await startFreeswitchStandIn({ password: 'pw', channels: [{ uuid: '5d0f7a3e-2b1c-4c7e-9a51-0c3e2a7d9f10', presence_id: '100@metrics.example.net', callstate: 'ACTIVE' }] });
+    fs = await startFreeswitchStandIn({ password: TEST_SECRETS.eslPassword, channels: [{ uuid: '5d0f7a3e-2b1c-4c7e-9a51-0c3e2a7d9f10', presence_id: '100@metrics.example.net', callstate: 'ACTIVE' }] });
     app = await start({
       env: {
         DATABASE_URL: store.url, REDIS_URL: redisUrl(), FUSIONPBX_DATABASE_URL: fpbx.url, QUEUE_PREFIX: prefix, ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-        ACTIVE_CALLS: 'esl', FREESWITCH_ESL: `127.0.0.1:${fs.port}`, FREESWITCH_ESL_PASSWORD: 'pw', SYNC_SCHEDULE: '0 0 1 1 *', LOG_LEVEL: 'warn',
+        ACTIVE_CALLS: 'esl', FREESWITCH_ESL: `127.0.0.1:${fs.port}`, FREESWITCH_ESL_PASSWORD: TEST_SECRETS.eslPassword, SYNC_SCHEDULE: '0 0 1 1 *', LOG_LEVEL: 'warn',
       },
       parts: { source: true, queue: true, worker: true, api: true, probe: true },
       logDestination: new LogCapture(),

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { start, type App } from '../../src/app/start.js';
 import { apiClient } from '../helpers/api.js';
 import { LogCapture } from '../helpers/app.js';
-import { TEST_ADMIN_TOKEN } from '../helpers/env.js';
+import { TEST_ADMIN_TOKEN, TEST_SECRETS } from '../helpers/env.js';
 import { startPrivatePostgres, startPrivateRedis, type PrivateService } from '../helpers/private-services.js';
 import { waitFor } from '../helpers/queue.js';
 
@@ -15,7 +15,7 @@ describe('/readyz follows Postgres and Redis (processes this test owns)', () => 
   beforeAll(async () => {
     [pg, redis] = await Promise.all([startPrivatePostgres(), startPrivateRedis()]);
     app = await start({
-      env: { DATABASE_URL: pg.url, REDIS_URL: redis.url, ADMIN_TOKEN: TEST_ADMIN_TOKEN, ACTIVE_CALLS: 'esl', FREESWITCH_ESL: '127.0.0.1:1', FREESWITCH_ESL_PASSWORD: 'x', LOG_LEVEL: 'fatal' },
+      env: { DATABASE_URL: pg.url, REDIS_URL: redis.url, ADMIN_TOKEN: TEST_ADMIN_TOKEN, ACTIVE_CALLS: 'esl', FREESWITCH_ESL: '127.0.0.1:1', FREESWITCH_ESL_PASSWORD: TEST_SECRETS.eslPassword, LOG_LEVEL: 'fatal' },
       parts: { queue: true, api: true, probe: true },
       logDestination: new LogCapture(),
       processMetrics: false,

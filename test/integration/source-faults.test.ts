@@ -5,12 +5,12 @@ import { createKnex } from '../../src/store/db.js';
 import { startTestApp, syncOnce } from '../helpers/app.js';
 import { platform } from '../helpers/platform.js';
 import { createFusionpbxDatabase, createStoreDatabase } from '../helpers/databases.js';
-import { serverUrl } from '../helpers/env.js';
+import { serverUrl, TEST_SECRETS } from '../helpers/env.js';
 import { waitFor } from '../helpers/queue.js';
 import { cleanRunContent } from '../helpers/reference.js';
 import { partialDomains, perDomain, storeContent } from '../helpers/store-content.js';
 
-const API_KEY = '0b6f4c8e-3d2a-4f1b-8e7c-5a9d0c1b2e3f:faults-rest-secret';
+const API_KEY = `0b6f4c8e-3d2a-4f1b-8e7c-5a9d0c1b2e3f:${TEST_SECRETS.restSecret}`;
 
 describe('source faults mid-run: nothing half-written, the next run converges to a clean run', () => {
   const f = platform(71, 120, 20);
@@ -80,7 +80,7 @@ describe('source faults mid-run: nothing half-written, the next run converges to
       expect(run.error).toMatch(/^3 of 120 domains failed: .*HTTP 500.*timed out|^3 of 120 domains failed: .*timed out.*HTTP 500/);
       const failed = await store.db('sync_runs').where({ parent_id: run.id, status: 'failed' }).select('scope_domain_uuid', 'error');
       expect(failed.map((r: { scope_domain_uuid: string }) => r.scope_domain_uuid).sort()).toEqual([...faults.keys()].sort());
-      expect(failed.map((r: { error: string }) => r.error).join('\n')).not.toContain('faults-rest-secret');
+      expect(failed.map((r: { error: string }) => r.error).join('\n')).not.toContain(TEST_SECRETS.restSecret);
       const expected = perDomain(f);
       expect(await partialDomains(store.db, expected)).toEqual([]);
       // The failed domains were left as they were (empty); every other domain was synced.

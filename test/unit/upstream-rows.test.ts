@@ -27,6 +27,12 @@ describe('upstream rows', () => {
     expect(normalizeEmail('a@b@c.io').email).toBeNull();
   });
 
+  it('keeps a long email whole: never cut to fit, so never turned into another address', () => {
+    const long = `first.middle.last@accounts.${'subdomain.'.repeat(5)}example.co.uk`;
+    expect(long.length).toBeGreaterThan(64);
+    expect(toUser(row({ user_email: `  ${long} ` }))).toMatchObject({ value: { email: long } });
+  });
+
   it('keeps emoji and right-to-left names, drops control characters', () => {
     expect(cleanName(' Zoë 🎧 ')).toBe('Zoë 🎧');
     expect(cleanName('نور\u0000الهدى')).toBe('نور الهدى');
