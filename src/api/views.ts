@@ -1,7 +1,7 @@
 import type { ActivationRecord } from '../store/activation-log-store.js';
 import type { TenantView } from '../store/tenant-store.js';
 import type { Extension } from '../store/types.js';
-import type { UserDetail } from '../users/users-service.js';
+import type { UserDetail } from '../store/user-store.js';
 
 /** Store records as the API shows them (the response schemas then drop anything else). */
 
@@ -20,7 +20,7 @@ export function userView(u: UserDetail) {
     source: u.source,
     fusionpbxUserUuid: u.fusionpbxUserUuid,
     username: u.username,
-    extensions: u.extensions.map((e) => ({ id: e.id, number: e.number })),
+    extensions: u.extensions,
     lastLoginAt: u.lastLoginAt,
     createdAt: u.createdAt,
     updatedAt: u.updatedAt,

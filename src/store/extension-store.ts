@@ -34,19 +34,8 @@ export class ExtensionStore {
   }
 
   async ofUser(db: Db, userId: string): Promise<Extension[]> {
-    return (await this.ofUsers(db, [userId])).get(userId) ?? [];
-  }
-
-  /** The extensions of several users at once, by user id. */
-  async ofUsers(db: Db, userIds: string[]): Promise<Map<string, Extension[]>> {
-    const out = new Map<string, Extension[]>();
-    if (userIds.length === 0) return out;
-    const rows = await db('extensions').whereIn('user_id', userIds).orderBy(['number', 'id']);
-    for (const row of rows) {
-      const ext = fromRow<Extension>('extension', row);
-      out.set(ext.userId!, [...(out.get(ext.userId!) ?? []), ext]);
-    }
-    return out;
+    const rows = await db('extensions').where({ user_id: userId }).orderBy(['number', 'id']);
+    return rows.map((r: Record<string, unknown>) => fromRow<Extension>('extension', r));
   }
 
   /** What the probe needs to find these extensions in FreeSWITCH: number, alias, domain name, context. */

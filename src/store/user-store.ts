@@ -10,6 +10,17 @@ export interface UserRecord extends User {
   updatedAt: string;
 }
 
+/** An extension as a user's record shows it. */
+export interface HeldExtension {
+  id: string;
+  number: string;
+}
+
+/** A user with the extensions it holds, read in one query. */
+export interface UserDetail extends UserRecord {
+  extensions: HeldExtension[];
+}
+
 export interface UserFilter {
   /** Part of the email or of the name, case-insensitive. */
   q?: string;
@@ -25,7 +36,14 @@ function toRecord(row: Record<string, unknown>): UserRecord {
   return { ...fromRow<User>('user', row), lastLoginAt: iso(row.last_login_at), createdAt: iso(row.created_at)!, updatedAt: iso(row.updated_at)! };
 }
 
+function toDetail(row: Record<string, unknown>): UserDetail {
+  return { ...toRecord(row), extensions: row.extensions as HeldExtension[] };
+}
+
 const RECORD_COLUMNS = [...USER_COLUMNS, 'last_login_at', 'created_at', 'updated_at'];
+/** The user's extensions in the same query (one index probe per user of the page). */
+const HELD_EXTENSIONS = `coalesce((select json_agg(json_build_object('id', e.id, 'number', e.number) order by e.number, e.id)
+  from extensions e where e.user_id = users.id), '[]'::json) as extensions`;
 
 /** Reads of users for the admin API, and the few writes that are not field changes (password, login, delete). */
 export class UserStore {
@@ -36,6 +54,12 @@ export class UserStore {
       .modify((b) => (options.forUpdate ? b.forUpdate() : b))
       .first();
     return row ? toRecord(row) : null;
+  }
+
+  /** One user with its extensions, for the API. */
+  async detail(db: Db, id: string): Promise<UserDetail | null> {
+    const row = await db('users').select([...RECORD_COLUMNS, db.raw(HELD_EXTENSIONS)]).where({ id }).first();
+    return row ? toDetail(row) : null;
   }
 
   async emailTaken(db: Db, email: string, exceptId?: string): Promise<boolean> {
@@ -50,14 +74,14 @@ export class UserStore {
    * Users matching every filter, in id order (ids are time-ordered), keyset-paged. `q` uses the
    * trigram index over email and names, so a partial match is an index scan at any size.
    */
-  async list(db: Db, filter: UserFilter, limit: number, afterId: string | null): Promise<UserRecord[]> {
-    return (await this.listQuery(db, filter, limit, afterId)).map(toRecord);
+  async list(db: Db, filter: UserFilter, limit: number, afterId: string | null): Promise<UserDetail[]> {
+    return (await this.listQuery(db, filter, limit, afterId)).map(toDetail);
   }
 
   /** The search query itself (the tests EXPLAIN it at 100k users). */
   listQuery(db: Db, filter: UserFilter, limit: number, afterId: string | null) {
     return db('users')
-      .select(RECORD_COLUMNS)
+      .select([...RECORD_COLUMNS, db.raw(HELD_EXTENSIONS)])
       .modify((b) => {
         if (filter.q) b.whereRaw(`search_text like ?`, [`%${escapeLike(filter.q.toLowerCase())}%`]);
         if (filter.tenantId) b.where('tenant_id', filter.tenantId);

@@ -5,14 +5,9 @@ import { changeFor } from '../sync/planner/changes.js';
 import type { Desired } from '../sync/planner/field-diff.js';
 import type { ActivationRecord } from '../store/activation-log-store.js';
 import type { ChangeRecord } from '../store/change-store.js';
-import type { Extension } from '../store/types.js';
-import type { UserFilter, UserRecord } from '../store/user-store.js';
+import type { UserDetail, UserFilter } from '../store/user-store.js';
 import { hashPassword, passwordProblem, verifyPassword } from './password.js';
 import { lockedUser, requireAnotherAdmin, writeChanges, type UsersDeps } from './user-writes.js';
-
-export interface UserDetail extends UserRecord {
-  extensions: Extension[];
-}
 
 export interface NewUser {
   email: string;
@@ -33,20 +28,16 @@ export class UsersService {
   constructor(private readonly deps: UsersDeps) {}
 
   async get(id: string): Promise<UserDetail> {
-    const user = await this.deps.users.get(this.deps.db, id);
+    const user = await this.deps.users.detail(this.deps.db, id);
     if (!user) throw new AppError('NOT_FOUND', `user ${id} does not exist`);
-    return { ...user, extensions: await this.deps.extensions.ofUser(this.deps.db, id) };
+    return user;
   }
 
-  /** A page of users with their extensions (two queries whatever the page size). */
+  /** A page of users with their extensions, in one query. */
   async list(filter: UserFilter, limit: number, afterId: string | null): Promise<{ items: UserDetail[]; next: string | null }> {
     const page = await this.deps.users.list(this.deps.db, filter, limit + 1, afterId);
     const items = page.slice(0, limit);
-    const extensions = await this.deps.extensions.ofUsers(this.deps.db, items.map((u) => u.id));
-    return {
-      items: items.map((u) => ({ ...u, extensions: extensions.get(u.id) ?? [] })),
-      next: page.length > limit ? items[items.length - 1]!.id : null,
-    };
+    return { items, next: page.length > limit ? items[items.length - 1]!.id : null };
   }
 
   async create(input: NewUser, actor: string): Promise<UserDetail> {
