@@ -173,7 +173,7 @@ export async function start(options: StartOptions): Promise<App> {
       });
       const h = housekeeping;
       shutdown.first('housekeeping', () => h.stop());
-      await housekeeping.ensureSchedule();
+      await housekeeping.ensureSchedule({ setting: true });
       housekeeping.start();
     }
 

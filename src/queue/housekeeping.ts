@@ -1,3 +1,4 @@
+import { getNextMillis } from 'bullmq';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from '../observability/logger.js';
 import type { Db } from '../store/db.js';
@@ -60,10 +61,28 @@ export class Housekeeping {
     }
   }
 
-  async ensureSchedule(): Promise<void> {
-    if (await this.deps.queue.hasSchedule()) return;
-    await this.deps.queue.upsertSchedule(this.deps.schedule.pattern, this.deps.schedule.tz);
-    this.deps.logger.info(this.deps.schedule, 'sync schedule registered');
+  /**
+   * Registers the schedule if Redis has none. At start (`setting`), also if Redis holds another
+   * cron or time zone: the process started last brings the current setting (the periodic check
+   * leaves that alone, so replicas of two versions never take turns replacing it). And again if
+   * its next tick lies further ahead than the cron allows from now: BullMQ places each tick by the
+   * clock of the process that queued it, so after the clock went back (or a replica's clock ran
+   * ahead) the next tick could be hours away. A clock that jumps forward needs nothing: the due
+   * tick runs once and the next is placed from the new time, so missed ticks never run in a burst.
+   */
+  async ensureSchedule(options: { setting?: boolean } = {}): Promise<void> {
+    const setting = this.deps.schedule;
+    const current = await this.deps.queue.currentSchedule();
+    if (!current || (options.setting && (current.pattern !== setting.pattern || current.tz !== setting.tz))) {
+      await this.deps.queue.upsertSchedule(setting.pattern, setting.tz);
+      this.deps.logger.info({ ...setting, was: current && { pattern: current.pattern, tz: current.tz } }, current ? 'sync schedule changed: registered with the new setting' : 'sync schedule registered');
+      return;
+    }
+    // The schedule Redis holds is placed again as it is (another replica may have brought it).
+    const held = { pattern: current.pattern ?? setting.pattern, tz: current.tz ?? setting.tz };
+    if (current.next <= latestNextTick(held)) return;
+    await this.deps.queue.upsertSchedule(held.pattern, held.tz);
+    this.deps.logger.warn({ ...held, was: new Date(current.next).toISOString() }, 'the next scheduled sync was further ahead than the schedule allows (the clock went back?): placed again from now');
   }
 
   /** A live run must have its job; if Redis lost it, it is queued again (done domains are not redone). */
@@ -93,4 +112,10 @@ export class Housekeeping {
     const removed = await this.deps.runs.deleteFinishedBefore(this.deps.db, this.deps.retentionDays);
     if (removed > 0) this.deps.logger.info({ removed }, 'old runs pruned');
   }
+}
+
+/** The latest the next tick may be from now: the tick after the next one the cron gives. */
+function latestNextTick(schedule: { pattern: string; tz: string }): number {
+  const soonest = getNextMillis(Date.now(), schedule);
+  return (soonest === undefined ? undefined : getNextMillis(soonest, schedule)) ?? Number.POSITIVE_INFINITY;
 }

@@ -80,8 +80,10 @@ export class SyncQueue implements ReenableScheduler {
     await this.queue.upsertJobScheduler(SCHEDULER_ID, { pattern, tz }, { name: 'scheduled', data: {}, opts: { removeOnComplete: 100, removeOnFail: 100 } });
   }
 
-  async hasSchedule(): Promise<boolean> {
-    return (await this.queue.getJobScheduler(SCHEDULER_ID)) !== undefined;
+  /** The schedule Redis holds (its cron, time zone and next tick, epoch ms), or null if none. */
+  async currentSchedule(): Promise<{ pattern: string | null; tz: string | null; next: number } | null> {
+    const scheduler = await this.queue.getJobScheduler(SCHEDULER_ID);
+    return scheduler ? { pattern: scheduler.pattern ?? null, tz: scheduler.tz ?? null, next: scheduler.next ?? 0 } : null;
   }
 
   /** Re-enables the user at `until` (replacing any earlier job). A Redis failure is logged: the sweep still re-enables. */
