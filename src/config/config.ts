@@ -96,8 +96,8 @@ const envSchema = z.object({
   /** Lock and stalled-job check of the worker: a job whose worker died is picked up again after about this long. */
   WORKER_LOCK_MS: positiveInt(30_000),
   WORKER_STALLED_INTERVAL_MS: positiveInt(30_000),
-  /** Domains with changes applied at once (each in its own transaction) by one process. */
-  SYNC_DOMAIN_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
+  /** A batch's domains with changes are applied in this many groups at once, each group in one transaction. */
+  SYNC_DOMAIN_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
   /** Attempts for a failing sync job, with exponential backoff from SYNC_RETRY_DELAY_MS. */
   SYNC_ATTEMPTS: positiveInt(5),
   SYNC_RETRY_DELAY_MS: positiveInt(2_000),

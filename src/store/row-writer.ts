@@ -1,3 +1,4 @@
+import { groupBy } from '../common/group-by.js';
 import type { Db } from './db.js';
 import { TABLES, columnType, toRow } from './tables.js';
 import type { Change, EntityName, Fields } from './types.js';
@@ -8,10 +9,12 @@ import type { Change, EntityName, Fields } from './types.js';
  * bind parameters.
  */
 
-/** Where the change log of an insert goes: each inserted row gets its `created` record in the same statement. */
+/**
+ * Where the change log of an insert goes: each inserted row gets its `created` record in the same
+ * statement, under the row's own FusionPBX domain.
+ */
 export interface CreateLog {
   runId: string | null;
-  domainUuid: string | null;
   actor: string;
 }
 
@@ -34,13 +37,14 @@ export async function insertRows(db: Db, entity: EntityName, rows: Fields[], log
     const logged = Object.entries(columns).filter(([field, [col]]) => cols.includes(col) && field !== key && field !== fusionpbxKey && field !== 'fusionpbxDomainUuid');
     const after = `jsonb_strip_nulls(jsonb_build_object(${logged.map(([field, [col]]) => `'${field}', ins.${col}`).join(', ')}))`;
     const fusionpbx = fusionpbxKey && cols.includes(columns[fusionpbxKey]![0]) ? `ins.${columns[fusionpbxKey]![0]}` : 'null';
+    const domain = cols.includes('fusionpbx_domain_uuid') ? 'ins.fusionpbx_domain_uuid' : 'null';
     const sql = log
       ? `with ins as (${insert} returning ${cols.join(', ')}),
            logged as (insert into sync_changes (run_id, fusionpbx_domain_uuid, actor, kind, entity, action, object_id, fusionpbx_uuid, after, applied)
-                      select ?::uuid, ?::uuid, ?, 'change', '${entity}', 'created', ins.${keyColumn}, ${fusionpbx}, ${after}, true from ins)
+                      select ?::uuid, ${domain}, ?, 'change', '${entity}', 'created', ins.${keyColumn}, ${fusionpbx}, ${after}, true from ins)
          select ${keyColumn}::text as key from ins`
       : `${insert} returning ${keyColumn}::text as key`;
-    const bindings = log ? [JSON.stringify(group), log.runId, log.domainUuid, log.actor] : [JSON.stringify(group)];
+    const bindings = log ? [JSON.stringify(group), log.runId, log.actor] : [JSON.stringify(group)];
     const result = await db.raw<{ rows: Array<{ key: string }> }>(sql, bindings);
     inserted.push(...result.rows.map((r) => r.key));
   }
@@ -81,12 +85,5 @@ function recordType(entity: EntityName, cols: string[]): string {
 
 /** Rows grouped by their columns, so each statement has one shape (rows built alike list them alike). */
 function bySignature(rows: Array<Record<string, unknown>>): Array<Array<Record<string, unknown>>> {
-  const groups = new Map<string, Array<Record<string, unknown>>>();
-  for (const row of rows) {
-    const signature = Object.keys(row).join(',');
-    const group = groups.get(signature);
-    if (group) group.push(row);
-    else groups.set(signature, [row]);
-  }
-  return [...groups.values()];
+  return [...groupBy(rows, (row) => Object.keys(row).join(',')).values()];
 }

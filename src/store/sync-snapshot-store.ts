@@ -1,3 +1,4 @@
+import { groupBy } from '../common/group-by.js';
 import { selectJson, type Db } from './db.js';
 import { fromRow } from './tables.js';
 import type { Domain, Extension, StoreSnapshot, Tenant, User } from './types.js';
@@ -92,13 +93,13 @@ export async function loadStoreSnapshots(db: Db, queries: SnapshotQuery[]): Prom
   const extensions = extensionRows.map((r) => fromRow<Extension>('extension', r));
   const excluded = new Set(excludedRows.map(String));
   const ix = {
-    domainsByDomain: group(domains, (d) => d.fusionpbxDomainUuid),
-    domainsByTenant: group(domains, (d) => d.tenantId),
-    usersByDomain: group(users, (u) => u.fusionpbxDomainUuid),
-    manualByTenant: group(users.filter((u) => u.source === 'manual'), (u) => u.tenantId),
+    domainsByDomain: groupBy(domains, (d) => d.fusionpbxDomainUuid),
+    domainsByTenant: groupBy(domains, (d) => d.tenantId),
+    usersByDomain: groupBy(users, (u) => u.fusionpbxDomainUuid),
+    manualByTenant: groupBy(users.filter((u) => u.source === 'manual'), (u) => u.tenantId),
     userByFusionpbx: new Map(users.flatMap((u) => (u.fusionpbxUserUuid ? [[u.fusionpbxUserUuid, u] as const] : []))),
     userByEmail: new Map(users.flatMap((u) => (u.email ? [[u.email, u] as const] : []))),
-    extensionsByDomain: group(extensions, (e) => e.fusionpbxDomainUuid),
+    extensionsByDomain: groupBy(extensions, (e) => e.fusionpbxDomainUuid),
     extensionByUuid: new Map(extensions.map((e) => [e.fusionpbxExtensionUuid, e])),
   };
 
@@ -121,22 +122,23 @@ export async function loadStoreSnapshots(db: Db, queries: SnapshotQuery[]): Prom
   });
 }
 
-function group<T, K>(items: T[], keyOf: (item: T) => K): Map<K, T[]> {
-  const out = new Map<K, T[]>();
-  for (const item of items) {
-    const key = keyOf(item);
-    const list = out.get(key);
-    if (list) list.push(item);
-    else out.set(key, [item]);
-  }
-  return out;
-}
-
 /**
  * Serialises every sync of one domain across workers and processes, until the transaction ends.
  * The transaction commits without waiting for its WAL flush: a sync is idempotent and retried, so
  * losing its last commits to a server crash only means the next run writes them again.
  */
 export async function lockDomain(db: Db, domainUuid: string): Promise<void> {
-  await db.raw(`select set_config('synchronous_commit', 'off', true), pg_advisory_xact_lock(hashtextextended(?, 0))`, [`fps-domain:${domainUuid}`]);
+  await lockDomains(db, [domainUuid]);
+}
+
+/**
+ * Takes the advisory locks of these domains until the transaction ends, in one order (by key) for
+ * every transaction that holds several, so two such transactions never wait on each other.
+ */
+export async function lockDomains(db: Db, domainUuids: string[]): Promise<void> {
+  const keys = [...new Set(domainUuids)].sort().map((uuid) => `fps-domain:${uuid}`);
+  await db.raw(
+    `select set_config('synchronous_commit', 'off', true), pg_advisory_xact_lock(hashtextextended(k, 0)) from (select k from unnest(?::text[]) as k order by k) as ordered`,
+    [keys],
+  );
 }

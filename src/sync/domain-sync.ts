@@ -8,9 +8,9 @@ import type { DomainSnapshot } from '../sources/model.js';
 import type { ActivationLogStore } from '../store/activation-log-store.js';
 import type { ChangeStore } from '../store/change-store.js';
 import type { Run, RunContext, RunStore } from '../store/run-store.js';
-import { loadStoreSnapshots, lockDomain, type SnapshotQuery } from '../store/sync-snapshot-store.js';
+import { loadStoreSnapshots, lockDomain, lockDomains, type SnapshotQuery } from '../store/sync-snapshot-store.js';
 import type { Change, StoreSnapshot } from '../store/types.js';
-import { applyChanges } from './apply/apply-changes.js';
+import { applyChanges, oneDomain } from './apply/apply-changes.js';
 import { bump } from './planner/counts.js';
 import { planDomain } from './planner/plan-domain.js';
 import type { DomainPlan } from './planner/plan-types.js';
@@ -33,10 +33,10 @@ export interface DomainSyncDeps {
 /**
  * Syncs a batch of domains of a run. The store is read for the whole batch at once and every
  * domain is planned; a domain with nothing to change (or a run that only records: dry run,
- * quarantine) needs no lock and is recorded with the others in one statement. A domain with
- * changes is applied in a transaction of its own, under its advisory lock: its writes, change log
- * and run row commit together or not at all. A domain already finished for this run (a retried
- * job) is not done twice.
+ * quarantine) needs no lock and is recorded with the others in one statement. The domains with
+ * changes are applied in groups (one per `domainConcurrency`), each group in one transaction under
+ * its domains' advisory locks: a domain's writes, change log and run row commit together or not at
+ * all. A domain already finished for this run (a retried job) is not done twice.
  */
 export async function syncBatch(deps: DomainSyncDeps, run: Run, context: RunContext, snapshots: DomainSnapshot[]): Promise<void> {
   const started = performance.now();
@@ -76,10 +76,80 @@ export async function syncBatch(deps: DomainSyncDeps, run: Run, context: RunCont
     );
   });
   for (const p of quiet) observe(deps, [], p.plan.problems);
-  await mapLimit(busy, deps.domainConcurrency, (p) => applyDomain(deps, run, context, p.snapshot, { plan: p.plan, storeDigest: p.storeDigest }));
+  const size = Math.max(1, Math.ceil(busy.length / deps.domainConcurrency));
+  const groups = Array.from({ length: Math.ceil(busy.length / size) }, (_, i) => busy.slice(i * size, (i + 1) * size));
+  await mapLimit(groups, deps.domainConcurrency, (group) => applyGroup(deps, run, context, group));
   // A batch's time, shared out among its domains.
   const each = (performance.now() - started) / 1000 / Math.max(1, todo.length);
   for (let i = 0; i < todo.length; i++) deps.metrics.syncDomainDuration.observe(each);
+}
+
+interface Planned extends EarlyPlan {
+  snapshot: DomainSnapshot;
+}
+
+/**
+ * Domains with changes, together: in one repeatable-read transaction under all their locks, a few
+ * statements for the whole group (the round trips of a transaction per domain cost more than its
+ * writes). Each early plan is kept if its domain's digest has not moved since the batch read, else
+ * the domain is read and planned again under the lock. If the group cannot commit as planned (a
+ * change gone stale, a key taken, a deadlock with another run), each domain is applied on its own,
+ * so one domain never holds back its neighbours. A lost connection is the job's to retry.
+ */
+async function applyGroup(deps: DomainSyncDeps, run: Run, context: RunContext, group: Planned[]): Promise<void> {
+  if (group.length > 1) {
+    try {
+      await applyTogether(deps, run, context, group);
+      return;
+    } catch (error) {
+      if (!(error instanceof StalePlan) && !isStatementError(error)) throw error;
+      deps.logger.info({ runId: run.id, domains: group.length, err: { message: (error as Error).message } }, 'a group of domains could not be applied together: one at a time');
+    }
+  }
+  for (const p of group) await applyDomain(deps, run, context, p.snapshot, p);
+}
+
+async function applyTogether(deps: DomainSyncDeps, run: Run, context: RunContext, group: Planned[]): Promise<void> {
+  const outcome = await deps.db.transaction(
+    async (trx) => {
+      await lockDomains(trx, group.map((p) => domainOf(p.snapshot)));
+      const finished = await deps.runs.finishedDomains(trx, run.id, group.map((p) => domainOf(p.snapshot)));
+      const todo = group.filter((p) => !finished.has(domainOf(p.snapshot)));
+      // A domain the store did not have: its creates are guarded by unique keys, no digest needed.
+      const known = todo.filter((p) => p.storeDigest !== undefined);
+      const now = await storeDigests(trx, known.map((p) => domainOf(p.snapshot)));
+      const moved = known.filter((p) => now.get(domainOf(p.snapshot)) !== p.storeDigest);
+      const fresh = await loadStoreSnapshots(trx, moved.map((p) => snapshotQuery(deps, p.snapshot)));
+      const replanned = new Map(moved.map((p, i) => [p, plan(deps, context, p.snapshot, fresh[i]!)]));
+      const plans = todo.map((p) => ({ domainUuid: domainOf(p.snapshot), snapshot: p.snapshot, plan: replanned.get(p) ?? p.plan }));
+      const domainOfChange = new Map(plans.flatMap((p) => p.plan.changes.map((c) => [c, p.domainUuid] as const)));
+      const origin = { runId: run.id, actor: 'sync', domainOf: (c: Change) => domainOfChange.get(c) ?? null };
+      const result = await applyChanges(trx, plans.flatMap((p) => p.plan.changes), origin, deps, { log: true });
+      if (result.stale.length > 0) throw new StalePlan();
+      await deps.changes.recordMany(trx, origin, plans.map((p) => ({ domainUuid: p.domainUuid, changes: [], problems: p.plan.problems })));
+      const after = await storeDigests(trx, plans.map((p) => p.domainUuid));
+      await deps.runs.saveDomainRuns(
+        trx,
+        run,
+        plans.map((p) => ({
+          id: deps.newId(),
+          domainUuid: p.domainUuid,
+          status: 'succeeded',
+          counts: p.plan.counts,
+          fingerprint: domainFingerprint(deps, context, p.snapshot, after.get(p.domainUuid), p.plan.problems),
+        })),
+      );
+      return { applied: result.applied, problems: plans.flatMap((p) => p.plan.problems) };
+    },
+    { isolationLevel: 'repeatable read' },
+  );
+  observe(deps, outcome.applied, outcome.problems);
+}
+
+/** An error Postgres raised for a statement (not a lost connection or a server going away). */
+function isStatementError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !/^(08|53|57|58)/.test(code);
 }
 
 /**
@@ -115,7 +185,7 @@ async function applyUnderLock(deps: DomainSyncDeps, run: Run, context: RunContex
       const still = early && (early.storeDigest === undefined || (await storeDigests(trx, [domainUuid])).get(domainUuid) === early.storeDigest);
       const domainPlan = still ? early.plan : plan(deps, context, snapshot, (await loadStoreSnapshots(trx, [snapshotQuery(deps, snapshot)]))[0]!);
       const origin = { runId: run.id, domainUuid, actor: 'sync' };
-      const result = await applyChanges(trx, domainPlan.changes, origin, deps, { log: true });
+      const result = await applyChanges(trx, domainPlan.changes, oneDomain(run.id, domainUuid, 'sync'), deps, { log: true });
       if (still && result.stale.length > 0) throw new StalePlan();
       const problems: Problem[] = [...domainPlan.problems, ...result.stale.map(staleProblem)];
       for (const c of result.stale) bump(domainPlan.counts, c.entity, 'warning');
@@ -148,7 +218,7 @@ export async function applyApprovedDomain(deps: DomainSyncDeps, run: Run, domain
   const result = await deps.db.transaction(async (trx) => {
     await lockDomain(trx, domainUuid);
     const planned = await deps.changes.planned(trx, run.id, domainUuid);
-    const applied = await applyChanges(trx, planned, { runId: run.id, domainUuid, actor: 'sync' }, deps, { log: false });
+    const applied = await applyChanges(trx, planned, oneDomain(run.id, domainUuid, 'sync'), deps, { log: false });
     const appliedIds = new Set(applied.applied.map((c) => `${c.entity}:${c.id}`));
     await deps.changes.markApplied(
       trx,

@@ -7,7 +7,7 @@ import type { ExtensionStore } from '../store/extension-store.js';
 import type { TenantStore } from '../store/tenant-store.js';
 import type { UserRecord, UserStore } from '../store/user-store.js';
 import type { Change } from '../store/types.js';
-import { applyChanges } from '../sync/apply/apply-changes.js';
+import { applyChanges, oneDomain } from '../sync/apply/apply-changes.js';
 import type { ActiveCallProbe } from '../probes/active-call-probe.js';
 
 /** Schedules the automatic re-enable of a user disabled until a time (the queue provides it). */
@@ -35,7 +35,7 @@ export interface UsersDeps {
  */
 export async function writeChanges(deps: UsersDeps, trx: Knex.Transaction, changes: Change[], actor: string): Promise<void> {
   if (changes.length === 0) return;
-  const result = await applyChanges(trx, changes, { runId: null, domainUuid: null, actor }, deps, { log: true });
+  const result = await applyChanges(trx, changes, oneDomain(null, null, actor), deps, { log: true });
   if (result.stale.length > 0) throw new Error(`${result.stale.length} rows changed under a lock`);
 }
 

@@ -39,6 +39,15 @@ describe('sync engine, end to end on real Postgres', () => {
       expect(first.counts.extensions?.created).toBe(f.extensions.length);
       const [{ count }] = await store.db('users').count<{ count: number }[]>('* as count');
       expect(count).toBe(f.users.length);
+      // Each change is logged under its own domain, whichever group of domains applied it.
+      const logged = await store
+        .db('sync_changes as c')
+        .leftJoin('users as u', 'u.id', 'c.object_id')
+        .leftJoin('extensions as e', 'e.id', 'c.object_id')
+        .where({ 'c.run_id': first.id, 'c.kind': 'change' })
+        .select('c.entity', 'c.fusionpbx_domain_uuid as logged', store.db.raw('coalesce(u.fusionpbx_domain_uuid, e.fusionpbx_domain_uuid) as own'));
+      expect(logged.length).toBeGreaterThan(f.users.length);
+      expect(logged.filter((r: { logged: string | null; own: string | null }) => r.logged === null || (r.own !== null && r.own !== r.logged))).toEqual([]);
 
       const before = await rowVersions(store.db);
       const second = await syncOnce(app);
@@ -210,6 +219,28 @@ describe('sync engine, end to end on real Postgres', () => {
         expect.arrayContaining([['INVALID_FLAG', bad.uuid]]),
       );
       expect(await store.db('users').where({ username: 'typo' }).first()).toMatchObject({ email: null });
+    });
+    it('applies the domains of a batch together; a domain the store refuses fails alone and its neighbours are applied', async () => {
+      const g = new FusionpbxFactory(11);
+      const domains = ['a.example.net', 'b.example.net', 'c.example.net'].map((name) => g.domain(name));
+      for (const d of domains) for (const u of ['u1', 'u2']) g.user(d, u);
+      // One group of three domains, one transaction; the store refuses the users of the second.
+      await setup(g, { SYNC_DOMAIN_CONCURRENCY: '1', SYNC_ATTEMPTS: '1' });
+      const refused = domains[1]!.uuid;
+      await store.db.raw(`create function refuse() returns trigger language plpgsql as $$ begin raise exception 'refused by the test'; end $$`);
+      await store.db.raw(`create trigger refuse before insert on users for each row when (new.fusionpbx_domain_uuid = '${refused}') execute function refuse()`);
+      const run = await syncOnce(app);
+      const outcomes = await store.db('sync_runs').where({ parent_id: run.id }).select('scope_domain_uuid as domain', 'status');
+      expect(Object.fromEntries(outcomes.map((o: { domain: string; status: string }) => [o.domain, o.status]))).toEqual({
+        [domains[0]!.uuid]: 'succeeded',
+        [refused]: 'failed',
+        [domains[2]!.uuid]: 'succeeded',
+      });
+      const users = await store.db('users').groupBy('fusionpbx_domain_uuid').select('fusionpbx_domain_uuid as domain').count<{ domain: string; count: number }[]>('* as count');
+      expect(Object.fromEntries(users.map((u) => [u.domain, Number(u.count)]))).toEqual({ [domains[0]!.uuid]: 2, [domains[2]!.uuid]: 2 });
+      // Nothing of the refused domain was written, not even its tenant.
+      expect(await store.db('domains').where({ fusionpbx_domain_uuid: refused }).first()).toBeUndefined();
+      expect(app.logs.messages().some((m) => String(m.msg).includes('could not be applied together'))).toBe(true);
     });
     it('never calls a run succeeded while a domain of it has no result (a write the store lost)', async () => {
       const g = new FusionpbxFactory(9);

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { selectJson } from '../../store/db.js';
+import { groupBy } from '../../common/group-by.js';
 import { SourceError } from '../../errors/sync-errors.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { Census, DomainSnapshot, UpstreamDomain } from '../model.js';
@@ -51,8 +52,8 @@ export class DatabaseSource implements FusionpbxSource {
       await this.query(trx, EXTENSIONS_SQL, [domainUuids]),
     ]);
     const domains = new Map(readRows(domainRows, 'domain', toDomain).items.map((d) => [d.uuid, d]));
-    const usersByDomain = groupBy(userRows, 'domain_uuid');
-    const extensionsByDomain = groupBy(extensionRows, 'domain_uuid');
+    const usersByDomain = groupBy(userRows, (r) => String(r.domain_uuid).toLowerCase());
+    const extensionsByDomain = groupBy(extensionRows, (r) => String(r.domain_uuid).toLowerCase());
     return domainUuids.map((uuid): DomainSnapshot => {
       const domain = domains.get(uuid);
       if (!domain) return { state: 'absent', domainUuid: uuid, problems: [] };
@@ -81,17 +82,6 @@ export class DatabaseSource implements FusionpbxSource {
   private query(trx: Knex.Transaction, sql: string, bindings: unknown[]): Promise<Row[]> {
     return selectJson<Row>(trx, sql, bindings);
   }
-}
-
-function groupBy(rows: Row[], key: string): Map<string, Row[]> {
-  const out = new Map<string, Row[]>();
-  for (const row of rows) {
-    const k = String(row[key]).toLowerCase();
-    const list = out.get(k);
-    if (list) list.push(row);
-    else out.set(k, [row]);
-  }
-  return out;
 }
 
 /** Keeps what helps an operator (Postgres code and message), drops connection details. */

@@ -2,12 +2,20 @@ import type { ActivationEvent, ActivationLogStore } from '../../store/activation
 import type { ChangeStore } from '../../store/change-store.js';
 import type { Db } from '../../store/db.js';
 import { insertRows, updateRows } from '../../store/row-writer.js';
+import { TABLES } from '../../store/tables.js';
+import { groupBy } from '../../common/group-by.js';
 import type { Change, EntityName } from '../../store/types.js';
 
 export interface ApplyOrigin {
   runId: string | null;
-  domainUuid: string | null;
   actor: string;
+  /** The FusionPBX domain a change is logged under (null for an admin's change). */
+  domainOf(change: Change): string | null;
+}
+
+/** Every change of the call logged under one domain (or none). */
+export function oneDomain(runId: string | null, domainUuid: string | null, actor: string): ApplyOrigin {
+  return { runId, actor, domainOf: () => domainUuid };
 }
 
 export interface ApplyStores {
@@ -25,10 +33,11 @@ export interface ApplyResult {
 const ORDER: EntityName[] = ['tenant', 'domain', 'user', 'extension'];
 
 /**
- * Writes changes in the caller's transaction: one insert and a few updates per entity, whatever
- * the number of rows. With `log`, every applied change also goes to the change log (a create in
- * the same statement as its insert); an approval applies changes already logged, so it does not.
- * Each user enable or disable also goes to the activation log.
+ * Writes changes in the caller's transaction, of one domain or of many: one insert and a few
+ * updates per entity, whatever the number of rows. With `log`, every applied change also goes to
+ * the change log (a create of a row that carries its domain in the same statement as its insert);
+ * an approval applies changes already logged, so it does not. Each user enable or disable also
+ * goes to the activation log.
  */
 export async function applyChanges(db: Db, changes: Change[], origin: ApplyOrigin, stores: ApplyStores, options: { log: boolean }): Promise<ApplyResult> {
   const done = new Set<string>();
@@ -37,18 +46,25 @@ export async function applyChanges(db: Db, changes: Change[], origin: ApplyOrigi
     const creates = mine.filter((c) => c.action === 'created');
     const updates = mine.filter((c) => c.action !== 'created');
     if (creates.length > 0) {
-      for (const key of await insertRows(db, entity, creates.map((c) => c.after), options.log ? origin : null)) done.add(`${entity}:${key}`);
+      const log = options.log && logsOwnCreate(entity) ? { runId: origin.runId, actor: origin.actor } : null;
+      for (const key of await insertRows(db, entity, creates.map((c) => c.after), log)) done.add(`${entity}:${key}`);
     }
     if (updates.length > 0) for (const key of await updateRows(db, entity, updates)) done.add(`${entity}:${key}`);
   }
   const applied = changes.filter((c) => done.has(`${c.entity}:${c.id}`));
   const stale = changes.filter((c) => !done.has(`${c.entity}:${c.id}`));
   if (options.log) {
-    const logged = applied.filter((c) => c.action !== 'created').map((c) => ({ ...c, applied: true }));
-    await stores.changes.record(db, origin, logged, []);
+    const logged = applied.filter((c) => c.action !== 'created' || !logsOwnCreate(c.entity));
+    const entries = [...groupBy(logged, origin.domainOf)].map(([domainUuid, changes]) => ({ domainUuid, changes: changes.map((c) => ({ ...c, applied: true })), problems: [] }));
+    await stores.changes.recordMany(db, origin, entries);
   }
   await stores.activationLog.record(db, applied.flatMap((c) => activationOf(c, origin)));
   return { applied, stale };
+}
+
+/** A row with a FusionPBX domain column: its insert writes its own `created` record, under that domain. */
+function logsOwnCreate(entity: EntityName): boolean {
+  return 'fusionpbxDomainUuid' in TABLES[entity].columns;
 }
 
 function activationOf(change: Change, origin: ApplyOrigin): ActivationEvent[] {
