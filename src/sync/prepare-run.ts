@@ -1,3 +1,4 @@
+import { groupBy } from '../common/group-by.js';
 import type { MaxDisable } from '../config/max-disable.js';
 import type { DomainMapping } from '../config/mapping-file.js';
 import type { Census } from '../sources/model.js';
@@ -112,13 +113,12 @@ async function unchangedDomains(
 ): Promise<PreparedRun['unchanged']> {
   const last = await deps.runs.lastDomainSyncs(deps.db, domainUuids);
   const domains = new Map(census.domains.map((d) => [d.uuid, d]));
-  const emails = new Map<string, string[]>();
-  for (const u of census.users) if (u.email) emails.set(u.domainUuid, [...(emails.get(u.domainUuid) ?? []), u.email]);
+  const emails = groupBy(census.users.flatMap((u) => (u.email ? [{ domainUuid: u.domainUuid, email: u.email }] : [])), (u) => u.domainUuid);
   const unknown = context.unknownDomains.map((d) => d.uuid);
   return domainUuids.flatMap((uuid) => {
     const previous = last.get(uuid);
     if (!previous?.fingerprint || Date.now() - Date.parse(previous.reconciledAt) > deps.fullReconcileMs) return [];
-    const now = fingerprint(context.upstreamDigests[uuid], store.get(uuid), runDigest(deps.mapping, domains.get(uuid) ?? null, emails.get(uuid) ?? [], context.emailWinners, unknown));
+    const now = fingerprint(context.upstreamDigests[uuid], store.get(uuid), runDigest(deps.mapping, domains.get(uuid) ?? null, (emails.get(uuid) ?? []).map((u) => u.email), context.emailWinners, unknown));
     return now === previous.fingerprint ? [{ domainUuid: uuid, fingerprint: now, last: previous }] : [];
   });
 }

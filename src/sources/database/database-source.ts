@@ -6,7 +6,7 @@ import type { Metrics } from '../../observability/metrics.js';
 import type { Census, DomainSnapshot, UpstreamDomain } from '../model.js';
 import type { FusionpbxSource } from '../source.js';
 import { presentSnapshot, readRows, toDomain, toUser } from '../upstream-rows.js';
-import { CENSUS_USERS_SQL, DIGEST_SQL, DOMAINS_SQL, EXTENSIONS_SQL, USERS_SQL } from './queries.js';
+import { CENSUS_USERS_SQL, digestQuery, DOMAINS_SQL, EXTENSIONS_SQL, USERS_SQL } from './queries.js';
 
 type Row = Record<string, unknown>;
 
@@ -62,8 +62,8 @@ export class DatabaseSource implements FusionpbxSource {
   }
 
   async digests(domainUuids?: string[]): Promise<Map<string, string>> {
-    const filter = domainUuids ?? null;
-    const rows = await this.read('digests', (trx) => this.query(trx, DIGEST_SQL, Array(6).fill(filter)));
+    const { sql, bindings } = digestQuery(domainUuids ?? null);
+    const rows = await this.read('digests', (trx) => this.query(trx, sql, bindings));
     return new Map(rows.map((r) => [String(r.domain_uuid), String(r.digest)]));
   }
 

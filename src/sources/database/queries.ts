@@ -86,29 +86,33 @@ order by e.extension_uuid`;
  * (with contact names, every contact email, groups) and its extensions (with their live links).
  * Each row is rendered with row(...)::text (which tells NULL from '' and quotes separators),
  * hashed to 64 bits, and the hashes summed: no sorting, no large strings, the same result in any
- * row order, and a duplicate row still counts.
+ * row order, and a duplicate row still counts. For some domains the related tables are read
+ * for their users and extensions only; for all domains (`null`) they are joined whole, which
+ * costs half as much as filtering them by every user.
  */
-export const DIGEST_SQL = `
+export function digestQuery(domainUuids: string[] | null): { sql: string; bindings: unknown[] } {
+  const only = (filter: string) => (domainUuids ? filter : '');
+  const sql = `
 with du as (
   select user_uuid, domain_uuid, username, user_enabled, user_email, contact_uuid
-  from v_users where (?::uuid[] is null or domain_uuid = any(?::uuid[]))
+  from v_users ${only('where domain_uuid = any(?::uuid[])')}
 ),
 u as (
   select du.domain_uuid, count(*) as n, sum(hashtextextended(row(du.user_uuid, du.username, du.user_enabled::text, du.user_email, du.contact_uuid,
                                                                   c.contact_name_given, c.contact_name_family, ce.emails, g.groups)::text, 0)) as h
   from du
   left join (select contact_uuid, contact_name_given, contact_name_family from v_contacts
-             where contact_uuid in (select contact_uuid from du where contact_uuid is not null)) c on c.contact_uuid = du.contact_uuid
+             ${only('where contact_uuid in (select contact_uuid from du where contact_uuid is not null)')}) c on c.contact_uuid = du.contact_uuid
   left join (select contact_uuid, sum(hashtextextended(row(contact_email_uuid, email_address, email_primary::text)::text, 0)) as emails
-             from v_contact_emails where contact_uuid in (select contact_uuid from du) group by contact_uuid) ce on ce.contact_uuid = du.contact_uuid
+             from v_contact_emails ${only('where contact_uuid in (select contact_uuid from du)')} group by contact_uuid) ce on ce.contact_uuid = du.contact_uuid
   left join (select ug.user_uuid, sum(hashtextextended(coalesce(gr.group_name, ''), 0)) as groups
              from v_user_groups ug join v_groups gr on gr.group_uuid = ug.group_uuid
-             where ug.user_uuid in (select user_uuid from du) group by ug.user_uuid) g on g.user_uuid = du.user_uuid
+             ${only('where ug.user_uuid in (select user_uuid from du)')} group by ug.user_uuid) g on g.user_uuid = du.user_uuid
   group by du.domain_uuid
 ),
 de as (
   select extension_uuid, domain_uuid, extension, number_alias, effective_caller_id_name, directory_first_name, directory_last_name, user_context, enabled
-  from v_extensions where (?::uuid[] is null or domain_uuid = any(?::uuid[]))
+  from v_extensions ${only('where domain_uuid = any(?::uuid[])')}
 ),
 e as (
   select de.domain_uuid, count(*) as n, sum(hashtextextended(row(de.extension_uuid, de.extension, de.number_alias, de.effective_caller_id_name,
@@ -116,11 +120,13 @@ e as (
   from de
   left join (select eu.extension_uuid, sum(distinct hashtextextended(eu.user_uuid::text, 0)) as users
              from v_extension_users eu join v_users x on x.user_uuid = eu.user_uuid
-             where eu.extension_uuid in (select extension_uuid from de) group by eu.extension_uuid) l on l.extension_uuid = de.extension_uuid
+             ${only('where eu.extension_uuid in (select extension_uuid from de)')} group by eu.extension_uuid) l on l.extension_uuid = de.extension_uuid
   group by de.domain_uuid
 )
 select d.domain_uuid::text as domain_uuid, md5(row(d.domain_name, d.domain_enabled::text, u.n, u.h, e.n, e.h)::text) as digest
 from v_domains d
 left join u on u.domain_uuid = d.domain_uuid
 left join e on e.domain_uuid = d.domain_uuid
-where (?::uuid[] is null or d.domain_uuid = any(?::uuid[]))`;
+${only('where d.domain_uuid = any(?::uuid[])')}`;
+  return { sql, bindings: domainUuids ? Array<unknown>(sql.split('?').length - 1).fill(domainUuids) : [] };
+}
