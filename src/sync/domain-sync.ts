@@ -25,7 +25,7 @@ export interface DomainSyncDeps {
   mapping: DomainMapping;
   metrics: Metrics;
   logger: Logger;
-  /** Domains of one batch applied at once, each in its own transaction. */
+  /** Groups of a batch's domains with changes applied at once, each group in one transaction. */
   domainConcurrency: number;
   newId(): string;
 }

@@ -99,7 +99,7 @@ export class SyncService {
     return { run, context: prepared.context, domainUuids: prepared.domainUuids };
   }
 
-  /** Reads a batch of domains in one go, then syncs each in its own transaction. */
+  /** Reads a batch of domains in one go, then applies those with changes together (see syncBatch). */
   async syncDomains(run: Run, context: RunContext, domainUuids: string[]): Promise<void> {
     const unknown = new Map(context.unknownDomains.map((d) => [d.uuid, d]));
     const snapshots = (await this.deps.source.readDomains(domainUuids)).map((snapshot) => {
