@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { chunks } from '../common/collections.js';
 import { DEFAULT_GROUPS, FUSIONPBX_TABLES, fusionpbxSchemaSql, type FusionpbxLayout } from './fusionpbx-schema.js';
 
 /** A raw flag as FusionPBX may hold it: a boolean, its text form, null, or (in bad data) anything. */
@@ -204,8 +205,7 @@ export class FusionpbxFactory {
 
 /** Inserts rows in chunks through json_populate_recordset, so types come from the table itself. */
 async function insert(db: Knex, table: string, rows: Array<Record<string, unknown>>): Promise<void> {
-  for (let i = 0; i < rows.length; i += 5000) {
-    const chunk = rows.slice(i, i + 5000);
+  for (const chunk of chunks(rows, 5000)) {
     const cols = [...new Set(chunk.flatMap((r) => Object.keys(r)))];
     const values = cols.map((c) => (c === 'insert_date' ? 'now()' : `v.${c}`));
     await db.raw(

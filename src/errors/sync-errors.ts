@@ -47,6 +47,12 @@ export function isTransient(error: unknown): boolean {
   );
 }
 
+/** An error Postgres raised for a statement (not a lost connection, a server going away or out of resources). */
+export function isStatementError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !/^(08|53|57|58)/.test(code);
+}
+
 /**
  * A one-line description of an error for a run's record: knex puts the whole SQL text in front
  * of a database error's message, which helps nobody reading a run.

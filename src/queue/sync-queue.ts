@@ -1,5 +1,6 @@
 import { Queue, type Job, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { chunks } from '../common/collections.js';
 import type { Logger } from '../observability/logger.js';
 import type { ReenableScheduler } from '../users/user-writes.js';
 import { QUEUE_NAME, SCHEDULER_ID, jobId, type JobData, type JobName } from './jobs.js';
@@ -59,10 +60,8 @@ export class SyncQueue implements ReenableScheduler {
    */
   async addDomains(parent: Job, runId: string, domainUuids: string[], redo = false): Promise<void> {
     const size = Math.min(MAX_BATCH, Math.max(1, Math.ceil(domainUuids.length / SPREAD)));
-    const batches: string[][] = [];
-    for (let i = 0; i < domainUuids.length; i += size) batches.push(domainUuids.slice(i, i + size));
     await this.queue.addBulk(
-      batches.map((batch) => ({
+      chunks(domainUuids, size).map((batch) => ({
         name: 'domains',
         data: { runId, domainUuids: batch } satisfies JobData<'domains'>,
         opts: {

@@ -43,6 +43,7 @@ left join tm on tm.tenant_id = d.tenant_id
 left join tx on tx.tenant_id = d.tenant_id`;
 
 export async function storeDigests(db: Db, domainUuids: string[] | null): Promise<Map<string, string>> {
+  if (domainUuids?.length === 0) return new Map();
   const result = await db.raw<{ rows: Array<{ domain_uuid: string; digest: string }> }>(STORE_DIGEST_SQL, [domainUuids, domainUuids]);
   return new Map(result.rows.map((r) => [r.domain_uuid, r.digest]));
 }

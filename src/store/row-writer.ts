@@ -1,4 +1,4 @@
-import { groupBy } from '../common/group-by.js';
+import { groupBy } from '../common/collections.js';
 import type { Db } from './db.js';
 import { TABLES, columnType, toRow } from './tables.js';
 import type { Change, EntityName, Fields } from './types.js';

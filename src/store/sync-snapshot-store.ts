@@ -1,4 +1,4 @@
-import { groupBy } from '../common/group-by.js';
+import { groupBy } from '../common/collections.js';
 import { selectJson, type Db } from './db.js';
 import { fromRow } from './tables.js';
 import type { Domain, Extension, StoreSnapshot, Tenant, User } from './types.js';
@@ -123,17 +123,11 @@ export async function loadStoreSnapshots(db: Db, queries: SnapshotQuery[]): Prom
 }
 
 /**
- * Serialises every sync of one domain across workers and processes, until the transaction ends.
- * The transaction commits without waiting for its WAL flush: a sync is idempotent and retried, so
- * losing its last commits to a server crash only means the next run writes them again.
- */
-export async function lockDomain(db: Db, domainUuid: string): Promise<void> {
-  await lockDomains(db, [domainUuid]);
-}
-
-/**
- * Takes the advisory locks of these domains until the transaction ends, in one order (by key) for
- * every transaction that holds several, so two such transactions never wait on each other.
+ * Serialises every sync of these domains across workers and processes, until the transaction
+ * ends. The locks are taken in one order (by key), so two transactions holding several never wait
+ * on each other. The transaction commits without waiting for its WAL flush: a sync is idempotent
+ * and retried, so losing its last commits to a server crash only means the next run writes them
+ * again.
  */
 export async function lockDomains(db: Db, domainUuids: string[]): Promise<void> {
   const keys = [...new Set(domainUuids)].sort().map((uuid) => `fps-domain:${uuid}`);

@@ -1,14 +1,16 @@
 import type { Knex } from 'knex';
+import { chunks } from '../common/collections.js';
 import { mapLimit } from '../common/semaphore.js';
 import type { Problem } from '../common/vocabulary.js';
 import type { DomainMapping } from '../config/mapping-file.js';
+import { isStatementError } from '../errors/sync-errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { DomainSnapshot } from '../sources/model.js';
 import type { ActivationLogStore } from '../store/activation-log-store.js';
 import type { ChangeStore } from '../store/change-store.js';
 import type { Run, RunContext, RunStore } from '../store/run-store.js';
-import { loadStoreSnapshots, lockDomain, lockDomains, type SnapshotQuery } from '../store/sync-snapshot-store.js';
+import { loadStoreSnapshots, lockDomains, type SnapshotQuery } from '../store/sync-snapshot-store.js';
 import type { Change, StoreSnapshot } from '../store/types.js';
 import { applyChanges, oneDomain } from './apply/apply-changes.js';
 import { bump } from './planner/counts.js';
@@ -76,133 +78,101 @@ export async function syncBatch(deps: DomainSyncDeps, run: Run, context: RunCont
     );
   });
   for (const p of quiet) observe(deps, [], p.plan.problems);
-  const size = Math.max(1, Math.ceil(busy.length / deps.domainConcurrency));
-  const groups = Array.from({ length: Math.ceil(busy.length / size) }, (_, i) => busy.slice(i * size, (i + 1) * size));
+  const groups = chunks(busy, Math.max(1, Math.ceil(busy.length / deps.domainConcurrency)));
   await mapLimit(groups, deps.domainConcurrency, (group) => applyGroup(deps, run, context, group));
   // A batch's time, shared out among its domains.
   const each = (performance.now() - started) / 1000 / Math.max(1, todo.length);
   for (let i = 0; i < todo.length; i++) deps.metrics.syncDomainDuration.observe(each);
 }
 
-interface Planned extends EarlyPlan {
+/** A domain with changes, as the batch read planned it. */
+interface Planned {
   snapshot: DomainSnapshot;
-}
-
-/**
- * Domains with changes, together: in one repeatable-read transaction under all their locks, a few
- * statements for the whole group (the round trips of a transaction per domain cost more than its
- * writes). Each early plan is kept if its domain's digest has not moved since the batch read, else
- * the domain is read and planned again under the lock. If the group cannot commit as planned (a
- * change gone stale, a key taken, a deadlock with another run), each domain is applied on its own,
- * so one domain never holds back its neighbours. A lost connection is the job's to retry.
- */
-async function applyGroup(deps: DomainSyncDeps, run: Run, context: RunContext, group: Planned[]): Promise<void> {
-  if (group.length > 1) {
-    try {
-      await applyTogether(deps, run, context, group);
-      return;
-    } catch (error) {
-      if (!(error instanceof StalePlan) && !isStatementError(error)) throw error;
-      deps.logger.info({ runId: run.id, domains: group.length, err: { message: (error as Error).message } }, 'a group of domains could not be applied together: one at a time');
-    }
-  }
-  for (const p of group) await applyDomain(deps, run, context, p.snapshot, p);
-}
-
-async function applyTogether(deps: DomainSyncDeps, run: Run, context: RunContext, group: Planned[]): Promise<void> {
-  const outcome = await deps.db.transaction(
-    async (trx) => {
-      await lockDomains(trx, group.map((p) => domainOf(p.snapshot)));
-      const finished = await deps.runs.finishedDomains(trx, run.id, group.map((p) => domainOf(p.snapshot)));
-      const todo = group.filter((p) => !finished.has(domainOf(p.snapshot)));
-      // A domain the store did not have: its creates are guarded by unique keys, no digest needed.
-      const known = todo.filter((p) => p.storeDigest !== undefined);
-      const now = await storeDigests(trx, known.map((p) => domainOf(p.snapshot)));
-      const moved = known.filter((p) => now.get(domainOf(p.snapshot)) !== p.storeDigest);
-      const fresh = await loadStoreSnapshots(trx, moved.map((p) => snapshotQuery(deps, p.snapshot)));
-      const replanned = new Map(moved.map((p, i) => [p, plan(deps, context, p.snapshot, fresh[i]!)]));
-      const plans = todo.map((p) => ({ domainUuid: domainOf(p.snapshot), snapshot: p.snapshot, plan: replanned.get(p) ?? p.plan }));
-      const domainOfChange = new Map(plans.flatMap((p) => p.plan.changes.map((c) => [c, p.domainUuid] as const)));
-      const origin = { runId: run.id, actor: 'sync', domainOf: (c: Change) => domainOfChange.get(c) ?? null };
-      const result = await applyChanges(trx, plans.flatMap((p) => p.plan.changes), origin, deps, { log: true });
-      if (result.stale.length > 0) throw new StalePlan();
-      await deps.changes.recordMany(trx, origin, plans.map((p) => ({ domainUuid: p.domainUuid, changes: [], problems: p.plan.problems })));
-      const after = await storeDigests(trx, plans.map((p) => p.domainUuid));
-      await deps.runs.saveDomainRuns(
-        trx,
-        run,
-        plans.map((p) => ({
-          id: deps.newId(),
-          domainUuid: p.domainUuid,
-          status: 'succeeded',
-          counts: p.plan.counts,
-          fingerprint: domainFingerprint(deps, context, p.snapshot, after.get(p.domainUuid), p.plan.problems),
-        })),
-      );
-      return { applied: result.applied, problems: plans.flatMap((p) => p.plan.problems) };
-    },
-    { isolationLevel: 'repeatable read' },
-  );
-  observe(deps, outcome.applied, outcome.problems);
-}
-
-/** An error Postgres raised for a statement (not a lost connection or a server going away). */
-function isStatementError(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !/^(08|53|57|58)/.test(code);
-}
-
-/**
- * One domain with changes, in a repeatable-read transaction under its lock. The plan made from the
- * batch read is applied if the store's digest of the domain has not moved since; every write is
- * guarded besides (creates by their unique keys, updates by their before-values), so if anything
- * moved the attempt comes back stale or fails, rolls back, and the domain is read and planned
- * again. The digest after the writes, in the same snapshot, gives the domain's new fingerprint.
- */
-async function applyDomain(deps: DomainSyncDeps, run: Run, context: RunContext, snapshot: DomainSnapshot, early: EarlyPlan): Promise<void> {
-  try {
-    await applyUnderLock(deps, run, context, snapshot, early);
-  } catch (error) {
-    if (!(error instanceof StalePlan) && (error as { code?: string }).code !== '23505') throw error;
-    await applyUnderLock(deps, run, context, snapshot, null);
-  }
-}
-
-interface EarlyPlan {
   plan: DomainPlan;
+  /** The store's digest of the domain at the batch read; undefined for a domain the store did not have. */
   storeDigest: string | undefined;
 }
 
 class StalePlan extends Error {}
 
-async function applyUnderLock(deps: DomainSyncDeps, run: Run, context: RunContext, snapshot: DomainSnapshot, early: EarlyPlan | null): Promise<void> {
-  const domainUuid = domainOf(snapshot);
+/**
+ * Domains with changes, together: one transaction under all their locks, a few statements for
+ * the whole group (the round trips of a transaction per domain cost more than its writes). If the
+ * group cannot commit as planned (a change gone stale, a key taken, any statement refused), each
+ * domain is applied on its own, so one domain never holds back its neighbours; a single domain
+ * whose plan went stale or hit a taken key is read and planned again under its lock. A lost
+ * connection is the job's to retry.
+ */
+async function applyGroup(deps: DomainSyncDeps, run: Run, context: RunContext, group: Planned[]): Promise<void> {
+  try {
+    await applyUnderLock(deps, run, context, group, { early: true });
+    return;
+  } catch (error) {
+    const stale = error instanceof StalePlan;
+    if (group.length > 1 ? !stale && !isStatementError(error) : !stale && (error as { code?: string }).code !== '23505') throw error;
+    if (group.length > 1) deps.logger.info({ runId: run.id, domains: group.length, err: { message: (error as Error).message } }, 'a group of domains could not be applied together: one at a time');
+  }
+  if (group.length > 1) for (const p of group) await applyGroup(deps, run, context, [p]);
+  else await applyUnderLock(deps, run, context, group, { early: false });
+}
+
+/**
+ * Domains with changes in one repeatable-read transaction under their locks. With `early`, each
+ * domain's plan from the batch read is kept if the store's digest of the domain has not moved
+ * since (a domain the store did not have is guarded by its unique keys); every write is guarded
+ * besides (creates by their unique keys, updates by their before-values), so a change of a kept
+ * plan found stale rolls everything back. Otherwise, or where the digest moved, the domain is read
+ * and planned again under the lock, and a change still found stale is recorded as a warning. The
+ * digest after the writes, in the same snapshot, gives each domain its new fingerprint. A domain
+ * already finished for this run is not done twice.
+ */
+async function applyUnderLock(deps: DomainSyncDeps, run: Run, context: RunContext, group: Planned[], options: { early: boolean }): Promise<void> {
   const outcome = await deps.db.transaction(
     async (trx) => {
-      await lockDomain(trx, domainUuid);
-      if ((await deps.runs.finishedDomains(trx, run.id, [domainUuid])).size > 0) return null;
-      // A domain the store did not have: its creates are guarded by unique keys, no digest needed.
-      const still = early && (early.storeDigest === undefined || (await storeDigests(trx, [domainUuid])).get(domainUuid) === early.storeDigest);
-      const domainPlan = still ? early.plan : plan(deps, context, snapshot, (await loadStoreSnapshots(trx, [snapshotQuery(deps, snapshot)]))[0]!);
-      const origin = { runId: run.id, domainUuid, actor: 'sync' };
-      const result = await applyChanges(trx, domainPlan.changes, oneDomain(run.id, domainUuid, 'sync'), deps, { log: true });
-      if (still && result.stale.length > 0) throw new StalePlan();
-      const problems: Problem[] = [...domainPlan.problems, ...result.stale.map(staleProblem)];
-      for (const c of result.stale) bump(domainPlan.counts, c.entity, 'warning');
-      await deps.changes.record(trx, origin, result.stale.map((c) => ({ ...c, applied: false })), problems);
-      const after = result.stale.length === 0 ? (await storeDigests(trx, [domainUuid])).get(domainUuid) : undefined;
-      await deps.runs.saveDomainRun(trx, run, {
-        id: deps.newId(),
-        domainUuid,
-        status: 'succeeded',
-        counts: domainPlan.counts,
-        fingerprint: domainFingerprint(deps, context, snapshot, after, problems),
+      const uuids = group.map((p) => domainOf(p.snapshot));
+      await lockDomains(trx, uuids);
+      const finished = await deps.runs.finishedDomains(trx, run.id, uuids);
+      const todo = group.filter((p) => !finished.has(domainOf(p.snapshot)));
+      const now = await storeDigests(trx, options.early ? todo.flatMap((p) => (p.storeDigest === undefined ? [] : [domainOf(p.snapshot)])) : []);
+      const kept = new Set(todo.filter((p) => options.early && (p.storeDigest === undefined || now.get(domainOf(p.snapshot)) === p.storeDigest)));
+      const redo = todo.filter((p) => !kept.has(p));
+      const fresh = await loadStoreSnapshots(trx, redo.map((p) => snapshotQuery(deps, p.snapshot)));
+      const replanned = new Map(redo.map((p, i) => [p, plan(deps, context, p.snapshot, fresh[i]!)]));
+      const plans = todo.map((p) => ({ domainUuid: domainOf(p.snapshot), snapshot: p.snapshot, plan: replanned.get(p) ?? p.plan, kept: kept.has(p) }));
+
+      const domainOfChange = new Map(plans.flatMap((p) => p.plan.changes.map((c) => [c, p.domainUuid] as const)));
+      const origin = { runId: run.id, actor: 'sync', domainOf: (c: Change) => domainOfChange.get(c) ?? null };
+      const result = await applyChanges(trx, plans.flatMap((p) => p.plan.changes), origin, deps, { log: true });
+      const stale = new Set(result.stale);
+      if (plans.some((p) => p.kept && p.plan.changes.some((c) => stale.has(c)))) throw new StalePlan();
+
+      const done = plans.map((p) => {
+        const staleHere = p.plan.changes.filter((c) => stale.has(c));
+        for (const c of staleHere) bump(p.plan.counts, c.entity, 'warning');
+        return { ...p, stale: staleHere, problems: [...p.plan.problems, ...staleHere.map(staleProblem)] };
       });
-      return { applied: result.applied, problems };
+      await deps.changes.recordMany(
+        trx,
+        origin,
+        done.map((d) => ({ domainUuid: d.domainUuid, changes: d.stale.map((c) => ({ ...c, applied: false })), problems: d.problems })),
+      );
+      const after = await storeDigests(trx, done.filter((d) => d.stale.length === 0).map((d) => d.domainUuid));
+      await deps.runs.saveDomainRuns(
+        trx,
+        run,
+        done.map((d) => ({
+          id: deps.newId(),
+          domainUuid: d.domainUuid,
+          status: 'succeeded',
+          counts: d.plan.counts,
+          fingerprint: domainFingerprint(deps, context, d.snapshot, after.get(d.domainUuid), d.problems),
+        })),
+      );
+      return { applied: result.applied, problems: done.flatMap((d) => d.problems) };
     },
     { isolationLevel: 'repeatable read' },
   );
-  if (outcome) observe(deps, outcome.applied, outcome.problems);
+  observe(deps, outcome.applied, outcome.problems);
 }
 
 function domainFingerprint(deps: DomainSyncDeps, context: RunContext, snapshot: DomainSnapshot, storeDigest: string | undefined, problems: Problem[]): string | null {
@@ -216,7 +186,7 @@ function domainFingerprint(deps: DomainSyncDeps, context: RunContext, snapshot: 
 export async function applyApprovedDomain(deps: DomainSyncDeps, run: Run, domain: Run): Promise<void> {
   const domainUuid = domain.scopeDomainUuid!;
   const result = await deps.db.transaction(async (trx) => {
-    await lockDomain(trx, domainUuid);
+    await lockDomains(trx, [domainUuid]);
     const planned = await deps.changes.planned(trx, run.id, domainUuid);
     const applied = await applyChanges(trx, planned, oneDomain(run.id, domainUuid, 'sync'), deps, { log: false });
     const appliedIds = new Set(applied.applied.map((c) => `${c.entity}:${c.id}`));

@@ -1,4 +1,4 @@
-import { groupBy } from '../common/group-by.js';
+import { groupBy } from '../common/collections.js';
 import type { MaxDisable } from '../config/max-disable.js';
 import type { DomainMapping } from '../config/mapping-file.js';
 import type { Census } from '../sources/model.js';

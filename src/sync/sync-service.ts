@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Knex } from 'knex';
+import { chunks } from '../common/collections.js';
 import { withRetries } from '../common/retry.js';
 import { mapLimit } from '../common/semaphore.js';
 import type { Counts } from '../common/vocabulary.js';
@@ -207,10 +208,8 @@ export class SyncService {
         throw error;
       });
       if (!prepared) return (await runs.get(db, runId))!;
-      const batches: string[][] = [];
-      for (let i = 0; i < prepared.domainUuids.length; i += settings.batchSize) batches.push(prepared.domainUuids.slice(i, i + settings.batchSize));
       // Two batches in flight: one is planned in Node while the other's writes run in Postgres.
-      await mapLimit(batches, 2, (batch) => this.syncDomainsResilient(prepared.run, prepared.context, batch));
+      await mapLimit(chunks(prepared.domainUuids, settings.batchSize), 2, (batch) => this.syncDomainsResilient(prepared.run, prepared.context, batch));
       // Writes the store acknowledged and then lost (it crashed): those domains are synced again.
       await this.syncDomainsResilient(prepared.run, prepared.context, await this.missingDomains(runId));
       return await this.finish(runId);

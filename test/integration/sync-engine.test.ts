@@ -242,6 +242,30 @@ describe('sync engine, end to end on real Postgres', () => {
       expect(await store.db('domains').where({ fusionpbx_domain_uuid: refused }).first()).toBeUndefined();
       expect(app.logs.messages().some((m) => String(m.msg).includes('could not be applied together'))).toBe(true);
     });
+    it('a planned change found stale under the lock is tried alone, then planned again from a fresh read, then recorded as a warning', async () => {
+      const g = new FusionpbxFactory(12);
+      const domains = ['a.example.net', 'b.example.net'].map((name) => g.domain(name));
+      for (const d of domains) for (const u of ['u1', 'u2', 'u3']) g.user(d, u);
+      await setup(g, { SYNC_DOMAIN_CONCURRENCY: '1' });
+      await syncOnce(app);
+      // One user removed upstream in each domain: both domains have changes, so they form one group.
+      const [victim, other] = domains.map((d) => g.users.find((u) => u.domainUuid === d.uuid)!);
+      g.removeUser(victim!);
+      g.removeUser(other!);
+      await fpbx.rewrite();
+      // The store silently skips every write to the victim's row, so its planned disable comes back stale.
+      await store.db.raw('create sequence skipped');
+      await store.db.raw(`create function skip() returns trigger language plpgsql as $$ begin perform nextval('skipped'); return null; end $$`);
+      await store.db.raw(`create trigger skip before update on users for each row when (old.fusionpbx_user_uuid = '${victim!.uuid}') execute function skip()`);
+      const run = await syncOnce(app);
+      expect(run.status).toBe('succeeded');
+      // Three attempts: with its group, alone with the batch's plan, alone from a fresh read under the lock.
+      expect((await store.db.raw('select last_value from skipped')).rows[0].last_value).toBe(3);
+      expect(await store.db('users').where({ fusionpbx_user_uuid: victim!.uuid }).first()).toMatchObject({ status: 'enabled' });
+      expect(await store.db('users').where({ fusionpbx_user_uuid: other!.uuid }).first()).toMatchObject({ status: 'disabled' });
+      const warnings = await store.db('sync_changes').where({ run_id: run.id, kind: 'warning', code: 'CHANGED_SINCE_PLAN' });
+      expect(warnings.map((w: { fusionpbx_uuid: string }) => w.fusionpbx_uuid)).toEqual([victim!.uuid]);
+    });
     it('never calls a run succeeded while a domain of it has no result (a write the store lost)', async () => {
       const g = new FusionpbxFactory(9);
       for (const name of ['a.example.net', 'b.example.net', 'c.example.net']) g.user(g.domain(name), 'u');

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { selectJson } from '../../store/db.js';
-import { groupBy } from '../../common/group-by.js';
+import { groupBy } from '../../common/collections.js';
 import { SourceError } from '../../errors/sync-errors.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { Census, DomainSnapshot, UpstreamDomain } from '../model.js';

@@ -3,7 +3,7 @@ import type { ChangeStore } from '../../store/change-store.js';
 import type { Db } from '../../store/db.js';
 import { insertRows, updateRows } from '../../store/row-writer.js';
 import { TABLES } from '../../store/tables.js';
-import { groupBy } from '../../common/group-by.js';
+import { groupBy } from '../../common/collections.js';
 import type { Change, EntityName } from '../../store/types.js';
 
 export interface ApplyOrigin {
