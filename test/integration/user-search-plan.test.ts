@@ -45,6 +45,22 @@ describe('user search at 100k users', () => {
     expect(text).not.toMatch(/Seq Scan on users/);
   });
 
+  it('leaves common trigrams out of the index lookup once it has a sample, and finds the same users', async () => {
+    const sampled = new UserStore();
+    await sampled.refreshSearchProbe(store.db);
+    const { sql, bindings } = sampled.listQuery(store.db, { q: 'user4242@' }, 51, null).toSQL().toNative();
+    const result = await store.db.raw<{ rows: Array<{ 'QUERY PLAN': string }> }>(`explain ${sql.replace(/\$(\d+)/g, '?')}`, bindings as never);
+    const text = result.rows.map((r) => r['QUERY PLAN']).join('\n');
+    // Every row holds 'use' and 'ser': the index is asked for the rest, the whole search checked after.
+    expect(text).toMatch(/Index Cond: \(search_text ~~ '%er4242%'::text\)/);
+    expect(text).toMatch(/strpos\(search_text, 'user4242@'::text\) > 0/);
+    for (const q of ['user4242@', 'user42', 'family4242', 'chlo', 'user1@tenant1.', 'alice', 'r4242', 'ser12@t', 'alice family12', 'r999@tenant999.example']) {
+      const expected = await users.list(store.db, { q }, 500, null);
+      expect((await sampled.list(store.db, { q }, 500, null)).map((u) => u.id), q).toEqual(expected.map((u) => u.id));
+      expect(expected.length, q).toBeGreaterThan(0);
+    }
+  });
+
   it('finds what it should at this size', async () => {
     const found = await users.list(store.db, { q: 'user4242@' }, 50, null);
     expect(found.map((u) => u.email)).toEqual(['user4242@tenant242.example']);
