@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import * as initial from './migrations/001-initial.js';
+import * as changeLogWithoutRunFk from './migrations/002-change-log-without-run-fk.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -9,6 +10,7 @@ interface Migration {
 /** Migrations are imported, not found on disk, so the built image and the tests run the same list. */
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': initial,
+  '002-change-log-without-run-fk': changeLogWithoutRunFk,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {

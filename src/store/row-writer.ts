@@ -42,11 +42,10 @@ export async function insertRows(db: Db, entity: EntityName, rows: Fields[], log
       ? `with ins as (${insert} returning ${cols.join(', ')}),
            logged as (insert into sync_changes (run_id, fusionpbx_domain_uuid, actor, kind, entity, action, object_id, fusionpbx_uuid, after, applied)
                       select ?::uuid, ${domain}, ?, 'change', '${entity}', 'created', ins.${keyColumn}, ${fusionpbx}, ${after}, true from ins)
-         select ${keyColumn}::text as key from ins`
-      : `${insert} returning ${keyColumn}::text as key`;
+         ${keysOf('ins', keyColumn)}`
+      : `with ins as (${insert} returning ${keyColumn}) ${keysOf('ins', keyColumn)}`;
     const bindings = log ? [JSON.stringify(group), log.runId, log.actor] : [JSON.stringify(group)];
-    const result = await db.raw<{ rows: Array<{ key: string }> }>(sql, bindings);
-    inserted.push(...result.rows.map((r) => r.key));
+    inserted.push(...(await writtenKeys(db, sql, bindings)));
   }
   return inserted;
 }
@@ -72,11 +71,20 @@ export async function updateRows(db: Db, entity: EntityName, changes: Change[]):
     const sql = `update ${table} t set ${cols.map((c) => `${c} = v.${c}`).join(', ')}, updated_at = now()
       from json_to_recordset(?::json) as v(${recordType(entity, [keyColumn, ...cols])}, ${cols.map((c) => `b_${c} ${columnType(entity, c)}`).join(', ')})
       where t.${keyColumn} = v.${keyColumn} and ${guards.join(' and ')}
-      returning t.${keyColumn}::text as key`;
-    const result = await db.raw<{ rows: Array<{ key: string }> }>(sql, [JSON.stringify(group)]);
-    updated.push(...result.rows.map((r) => r.key));
+      returning t.${keyColumn}`;
+    updated.push(...(await writtenKeys(db, `with upd as (${sql}) ${keysOf('upd', keyColumn)}`, [JSON.stringify(group)])));
   }
   return updated;
+}
+
+/** The keys a write returned, as one json array: one result row, not one per key (100,000 rows in a full sync). */
+function keysOf(cte: string, column: string): string {
+  return `select coalesce(json_agg(${cte}.${column}), '[]') as keys from ${cte}`;
+}
+
+async function writtenKeys(db: Db, sql: string, bindings: Array<string | null>): Promise<string[]> {
+  const result = await db.raw<{ rows: Array<{ keys: string[] }> }>(sql, bindings);
+  return result.rows[0]!.keys;
 }
 
 function recordType(entity: EntityName, cols: string[]): string {

@@ -302,11 +302,18 @@ export class RunStore {
     return Number(row?.count ?? 0);
   }
 
+  /** Deletes finished runs older than `days`, with their domain runs and their change logs. Returns the runs deleted. */
   async deleteFinishedBefore(db: Db, days: number): Promise<number> {
-    return db('sync_runs')
-      .whereNull('parent_id')
-      .whereIn('status', ['succeeded', 'failed', 'discarded'])
-      .where('finished_at', '<', db.raw(`now() - (? || ' days')::interval`, [days]))
-      .del();
+    const result = await db.raw<{ rows: Array<{ runs: number }> }>(
+      `with old as (
+         select id from sync_runs
+         where parent_id is null and status in ('succeeded', 'failed', 'discarded') and finished_at < now() - (? || ' days')::interval),
+       runs as (select id from old union all select r.id from sync_runs r join old on r.parent_id = old.id),
+       changes as (delete from sync_changes c using runs where c.run_id = runs.id),
+       deleted as (delete from sync_runs r using old where r.id = old.id returning 1)
+       select count(*)::int as runs from deleted`,
+      [days],
+    );
+    return result.rows[0]?.runs ?? 0;
   }
 }

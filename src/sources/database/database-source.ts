@@ -48,7 +48,7 @@ export class DatabaseSource implements FusionpbxSource {
     if (domainUuids.length === 0) return [];
     const [domainRows, userRows, extensionRows] = await this.read('domain_batch', async (trx) => [
       await this.query(trx, DOMAINS_SQL, [domainUuids, domainUuids]),
-      await this.query(trx, USERS_SQL, [domainUuids, domainUuids]),
+      await this.query(trx, USERS_SQL, [domainUuids]),
       await this.query(trx, EXTENSIONS_SQL, [domainUuids]),
     ]);
     const domains = new Map(readRows(domainRows, 'domain', toDomain).items.map((d) => [d.uuid, d]));
