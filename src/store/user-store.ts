@@ -35,11 +35,17 @@ export interface UserFilter {
 const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : v == null ? null : String(v));
 
 function toRecord(row: Record<string, unknown>): UserRecord {
-  return { ...fromRow<User>('user', row), lastLoginAt: iso(row.last_login_at), createdAt: iso(row.created_at)!, updatedAt: iso(row.updated_at)! };
+  const record = fromRow<UserRecord>('user', row);
+  record.lastLoginAt = iso(row.last_login_at);
+  record.createdAt = iso(row.created_at)!;
+  record.updatedAt = iso(row.updated_at)!;
+  return record;
 }
 
 function toDetail(row: Record<string, unknown>): UserDetail {
-  return { ...toRecord(row), extensions: row.extensions as HeldExtension[] };
+  const detail = toRecord(row) as UserDetail;
+  detail.extensions = row.extensions as HeldExtension[];
+  return detail;
 }
 
 const RECORD_COLUMNS = [...USER_COLUMNS, 'last_login_at', 'created_at', 'updated_at'];
@@ -80,10 +86,11 @@ export class UserStore {
    */
   async list(db: Db, filter: UserFilter, limit: number, afterId: string | null): Promise<UserDetail[]> {
     if (filter.q) this.searchProbe.refreshIfOld(db);
-    const query = this.listQuery(db, filter, limit, afterId);
+    const { sql, bindings } = this.listQuery(db, filter, limit, afterId).toSQL();
     // A named statement: each connection parses it once per shape of filter, not on every search.
-    const name = `users-list-${createHash('sha1').update(query.toSQL().sql).digest('base64url').slice(0, 12)}`;
-    return (await query.options({ name })).map(toDetail);
+    const name = `users-list-${createHash('sha1').update(sql).digest('base64url').slice(0, 12)}`;
+    const result = await db.raw<{ rows: Array<Record<string, unknown>> }>(sql, bindings).options({ name });
+    return result.rows.map(toDetail);
   }
 
   /** Learns again which trigrams are common (searches do this on their own every few minutes). */
