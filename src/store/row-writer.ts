@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import { groupBy } from '../common/collections.js';
 import type { Db } from './db.js';
 import { TABLES, columnType, toRow } from './tables.js';
@@ -5,8 +6,8 @@ import type { Change, EntityName, Fields } from './types.js';
 
 /**
  * Set-based writes for the sync: one statement per batch, whatever its size. Rows travel as one
- * json parameter unpacked by `json_to_recordset`, so there is no per-row query and no limit on
- * bind parameters.
+ * array parameter per column, unpacked by `unnest`, so there is no per-row query and no limit on
+ * bind parameters (and Postgres parses them about a quarter faster than the same rows as json).
  */
 
 /**
@@ -30,7 +31,7 @@ export async function insertRows(db: Db, entity: EntityName, rows: Fields[], log
   for (const group of bySignature(rows.map((r) => toRow(entity, r)))) {
     const cols = Object.keys(group[0]!);
     const insert = `insert into ${table} (${cols.join(', ')})
-      select ${cols.join(', ')} from json_to_recordset(?::json) as v(${recordType(entity, cols)})
+      select ${cols.join(', ')} from ${columnsOf(entity, cols)}
       on conflict (${keyColumn}) do nothing`;
     // The log reads the inserted rows back from RETURNING (a join with the input costs twice the insert).
     // Its record leaves out the keys the log has columns for.
@@ -44,7 +45,7 @@ export async function insertRows(db: Db, entity: EntityName, rows: Fields[], log
                       select ?::uuid, ${domain}, ?, 'change', '${entity}', 'created', ins.${keyColumn}, ${fusionpbx}, ${after}, true from ins)
          ${keysOf('ins', keyColumn)}`
       : `with ins as (${insert} returning ${keyColumn}) ${keysOf('ins', keyColumn)}`;
-    const bindings = log ? [JSON.stringify(group), log.runId, log.actor] : [JSON.stringify(group)];
+    const bindings = log ? [...columnArrays(group, cols), log.runId, log.actor] : columnArrays(group, cols);
     inserted.push(...(await writtenKeys(db, sql, bindings)));
   }
   return inserted;
@@ -67,12 +68,13 @@ export async function updateRows(db: Db, entity: EntityName, changes: Change[]):
   const updated: string[] = [];
   for (const group of bySignature(rows)) {
     const cols = Object.keys(group[0]!).filter((c) => c !== keyColumn && !c.startsWith('b_'));
+    const all = [keyColumn, ...cols, ...cols.map((c) => `b_${c}`)];
     const guards = cols.map((c) => `t.${c} is not distinct from v.b_${c}`);
     const sql = `update ${table} t set ${cols.map((c) => `${c} = v.${c}`).join(', ')}, updated_at = now()
-      from json_to_recordset(?::json) as v(${recordType(entity, [keyColumn, ...cols])}, ${cols.map((c) => `b_${c} ${columnType(entity, c)}`).join(', ')})
+      from ${columnsOf(entity, all)}
       where t.${keyColumn} = v.${keyColumn} and ${guards.join(' and ')}
       returning t.${keyColumn}`;
-    updated.push(...(await writtenKeys(db, `with upd as (${sql}) ${keysOf('upd', keyColumn)}`, [JSON.stringify(group)])));
+    updated.push(...(await writtenKeys(db, `with upd as (${sql}) ${keysOf('upd', keyColumn)}`, columnArrays(group, all))));
   }
   return updated;
 }
@@ -82,13 +84,19 @@ function keysOf(cte: string, column: string): string {
   return `select coalesce(json_agg(${cte}.${column}), '[]') as keys from ${cte}`;
 }
 
-async function writtenKeys(db: Db, sql: string, bindings: Array<string | null>): Promise<string[]> {
-  const result = await db.raw<{ rows: Array<{ keys: string[] }> }>(sql, bindings);
+async function writtenKeys(db: Db, sql: string, bindings: Array<string | null | Array<string | boolean | null>>): Promise<string[]> {
+  // Each array is one parameter (knex passes arrays through to pg, which sends them as array literals).
+  const result = await db.raw<{ rows: Array<{ keys: string[] }> }>(sql, bindings as Knex.RawBinding[]);
   return result.rows[0]!.keys;
 }
 
-function recordType(entity: EntityName, cols: string[]): string {
-  return cols.map((c) => `${c} ${columnType(entity, c)}`).join(', ');
+/** The rows as a relation `v`: one typed array parameter per column (`b_x` has the type of `x`). */
+function columnsOf(entity: EntityName, cols: string[]): string {
+  return `unnest(${cols.map((c) => `?::${columnType(entity, c.replace(/^b_/, ''))}[]`).join(', ')}) as v(${cols.join(', ')})`;
+}
+
+function columnArrays(rows: Array<Record<string, unknown>>, cols: string[]): Array<Array<string | boolean | null>> {
+  return cols.map((c) => rows.map((r) => (r[c] ?? null) as string | boolean | null));
 }
 
 /** Rows grouped by their columns, so each statement has one shape (rows built alike list them alike). */
