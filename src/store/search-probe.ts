@@ -27,24 +27,20 @@ export class SearchProbe {
   probe(text: string): string {
     let best: { from: number; to: number; trigrams: number } | null = null;
     let common = false;
-    for (const word of text.matchAll(/[\p{L}\p{N}]+/gu)) {
+    for (const word of wordTrigrams(text)) {
       let run: { from: number; to: number; trigrams: number; rarest: number } | null = null;
-      const chars = [...word[0]];
-      let offset = word.index;
-      for (let i = 0; i + 3 <= chars.length; i++) {
-        const trigram = chars.slice(i, i + 3).join('');
+      for (const { trigram, from, to } of word) {
         const share = this.share.get(trigram) ?? 0;
         if (share >= COMMON) {
           common = true;
           run = null;
-        } else {
-          run ??= { from: offset, to: 0, trigrams: 0, rarest: 1 };
-          run.to = offset + trigram.length;
-          run.trigrams += 1;
-          run.rarest = Math.min(run.rarest, share);
-          if (run.rarest <= SELECTIVE && (!best || run.trigrams > best.trigrams)) best = { ...run };
+          continue;
         }
-        offset += chars[i]!.length;
+        run ??= { from, to, trigrams: 0, rarest: 1 };
+        run.to = to;
+        run.trigrams += 1;
+        run.rarest = Math.min(run.rarest, share);
+        if (run.rarest <= SELECTIVE && (!best || run.trigrams > best.trigrams)) best = { ...run };
       }
     }
     return common && best ? text.slice(best.from, best.to) : text;
@@ -73,13 +69,25 @@ export class SearchProbe {
   learn(texts: string[]): void {
     const counts = new Map<string, number>();
     for (const text of texts) {
-      const seen = new Set<string>();
-      for (const word of text.matchAll(/[\p{L}\p{N}]+/gu)) {
-        const chars = [...word[0]];
-        for (let i = 0; i + 3 <= chars.length; i++) seen.add(chars.slice(i, i + 3).join(''));
-      }
+      const seen = new Set(wordTrigrams(text).flatMap((word) => word.map((t) => t.trigram)));
       for (const trigram of seen) counts.set(trigram, (counts.get(trigram) ?? 0) + 1);
     }
     this.share = new Map([...counts].map(([trigram, n]) => [trigram, n / Math.max(1, texts.length)]));
   }
+}
+
+/**
+ * The trigrams inside each word (a run of letters and digits, as pg_trgm splits text), with where
+ * each starts and ends in the text: one way to split for the sample and for the search.
+ */
+function wordTrigrams(text: string): Array<Array<{ trigram: string; from: number; to: number }>> {
+  return [...text.matchAll(/[\p{L}\p{N}]+/gu)].map((word) => {
+    const chars = [...word[0]];
+    let at = word.index;
+    const starts = chars.map((c) => (at += c.length) - c.length);
+    return chars.slice(0, -2).map((_, i) => {
+      const trigram = chars.slice(i, i + 3).join('');
+      return { trigram, from: starts[i]!, to: starts[i]! + trigram.length };
+    });
+  });
 }

@@ -1,8 +1,8 @@
+import { createHash } from 'node:crypto';
 import type { Role } from '../common/vocabulary.js';
 import type { Db } from './db.js';
-import { USER_COLUMNS } from './sync-snapshot-store.js';
-import { createHash } from 'node:crypto';
 import { SearchProbe } from './search-probe.js';
+import { USER_COLUMNS } from './sync-snapshot-store.js';
 import { fromRow } from './tables.js';
 import type { User, UserSource, UserStatus } from './types.js';
 
