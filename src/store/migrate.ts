@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
+import { ConfigError } from '../errors/sync-errors.js';
 import * as initial from './migrations/001-initial.js';
 import * as changeLogWithoutRunFk from './migrations/002-change-log-without-run-fk.js';
+import * as searchIndexPendingList from './migrations/003-search-index-pending-list.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -11,6 +13,7 @@ interface Migration {
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': initial,
   '002-change-log-without-run-fk': changeLogWithoutRunFk,
+  '003-search-index-pending-list': searchIndexPendingList,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {
@@ -22,7 +25,19 @@ const migrationSource: Knex.MigrationSource<string> = {
 /** Any number of replicas may start at once: migrations run one at a time under this Postgres advisory lock. */
 const MIGRATION_LOCK = 0x66707331; // "fps1"
 
+/** The oldest PostgreSQL the users store runs on (`hash_record_extended` in the store digest). */
+const MIN_SERVER_VERSION = 140000;
+
+/** Refuses a store server older than PostgreSQL 14, by its `server_version_num`. */
+export function requireStoreVersion(serverVersionNum: number): void {
+  if (serverVersionNum < MIN_SERVER_VERSION) {
+    throw new ConfigError([`DATABASE_URL: the users store needs PostgreSQL 14 or later (this server is ${Math.floor(serverVersionNum / 10000)})`]);
+  }
+}
+
 export async function migrate(db: Knex): Promise<string[]> {
+  const version = await db.raw<{ rows: Array<{ server_version_num: string }> }>('show server_version_num');
+  requireStoreVersion(Number(version.rows[0]!.server_version_num));
   const client = db.client as { acquireConnection(): Promise<unknown>; releaseConnection(c: unknown): Promise<void> };
   const connection = await client.acquireConnection();
   const onConnection = (sql: string) => db.raw(sql).connection(connection);

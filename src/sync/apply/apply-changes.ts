@@ -2,6 +2,7 @@ import type { ActivationEvent, ActivationLogStore } from '../../store/activation
 import type { ChangeStore } from '../../store/change-store.js';
 import type { Db } from '../../store/db.js';
 import { insertRows, updateRows } from '../../store/row-writer.js';
+import { mergeSearchPending } from '../../store/search-pending.js';
 import { TABLES } from '../../store/tables.js';
 import { groupBy } from '../../common/collections.js';
 import type { Change, EntityName } from '../../store/types.js';
@@ -37,7 +38,7 @@ const ORDER: EntityName[] = ['tenant', 'domain', 'user', 'extension'];
  * updates per entity, whatever the number of rows. With `log`, every applied change also goes to
  * the change log (a create of a row that carries its domain in the same statement as its insert);
  * an approval applies changes already logged, so it does not. Each user enable or disable also
- * goes to the activation log.
+ * goes to the activation log. Users written, the search index's pending list is merged.
  */
 export async function applyChanges(db: Db, changes: Change[], origin: ApplyOrigin, stores: ApplyStores, options: { log: boolean }): Promise<ApplyResult> {
   const done = new Set<string>();
@@ -51,6 +52,7 @@ export async function applyChanges(db: Db, changes: Change[], origin: ApplyOrigi
     }
     if (updates.length > 0) for (const key of await updateRows(db, entity, updates)) done.add(`${entity}:${key}`);
   }
+  if (changes.some((c) => c.entity === 'user')) await mergeSearchPending(db);
   const applied = changes.filter((c) => done.has(`${c.entity}:${c.id}`));
   const stale = changes.filter((c) => !done.has(`${c.entity}:${c.id}`));
   if (options.log) {

@@ -1,0 +1,13 @@
+import type { Db } from './db.js';
+
+/**
+ * Merges the pending list of the users' trigram index into the index. New entries wait in that
+ * list (up to 4 MB, migration 003) and every search scans all of it, so a write of users merges it
+ * before it commits: one bulk merge per write, where merging at every 256 kB cost a quarter of a
+ * bulk insert. Postgres lets only the index's owner (or a superuser) merge on demand; any other
+ * role skips it and the list is merged when it fills, or by autovacuum.
+ */
+export async function mergeSearchPending(db: Db): Promise<void> {
+  await db.raw(`select case when pg_has_role(c.relowner, 'USAGE') then gin_clean_pending_list(c.oid) end
+    from pg_class c where c.oid = to_regclass('users_search_trgm_idx')`);
+}
