@@ -94,7 +94,7 @@ export async function buildServer(deps: ApiDeps): Promise<Api> {
     const route = request.routeOptions.url ?? 'unmatched';
     deps.metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
     deps.metrics.httpLatency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
-    if (!OPEN.has(route)) request.log.info({ reqId: request.id, method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime), actor: request.actor || undefined }, 'request');
+    if (!OPEN.has(route)) request.log.info({ method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime), actor: request.actor || undefined }, 'request');
   });
 
   await app.register(fastifySwagger, {

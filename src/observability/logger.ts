@@ -3,8 +3,8 @@ import pino, { type DestinationStream, type Logger } from 'pino';
 export type { Logger } from 'pino';
 
 /**
- * Secrets are removed by configuration, not by care: any of these keys, at any of these depths,
- * is censored before a line is written.
+ * Secrets are removed by configuration, not by care: the value of any of these keys (and of
+ * `auth`, `cookie`), in any case and up to five levels deep, is censored before a line is written.
  */
 const SECRET_KEYS = [
   'password',
@@ -26,26 +26,52 @@ const SECRET_KEYS = [
   'FREESWITCH_XMLRPC_URL',
 ];
 
-const REDACT_PATHS = [
-  ...SECRET_KEYS,
-  ...SECRET_KEYS.map((k) => `*.${k}`),
-  ...SECRET_KEYS.map((k) => `*.*.${k}`),
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'headers.authorization',
-  'config.headers',
-  'config.auth',
-];
+const SECRET = new Set([...SECRET_KEYS, 'auth', 'cookie'].map((k) => k.toLowerCase()));
+const CENSORED = '[redacted]';
+/** How deep into a logged object secrets are looked for (axios' error.config.headers.Authorization is 3). */
+const MAX_DEPTH = 5;
+
+/**
+ * A logged value with the value of every secret key (any case) replaced, at any depth up to
+ * MAX_DEPTH; an Error is serialized first so its own fields are looked at too. What holds no
+ * secret is returned as it is, not copied. (pino's path-based redaction cost about 57 µs a line
+ * with wildcard paths: a sixth of the admin API's CPU went to the request log.)
+ */
+export function censor(value: unknown, depth = 0): unknown {
+  if (value instanceof Error) return censor(pino.stdSerializers.err(value), depth);
+  if (depth > MAX_DEPTH || value === null || typeof value !== 'object' || ArrayBuffer.isView(value) || value instanceof Date) return value;
+  if (Array.isArray(value)) {
+    const items = value.map((item) => censor(item, depth + 1));
+    return items.some((item, i) => item !== value[i]) ? items : value;
+  }
+  let copy: Record<string, unknown> | null = null;
+  for (const key of Object.keys(value)) {
+    const item = (value as Record<string, unknown>)[key];
+    const next = SECRET.has(key.toLowerCase()) ? CENSORED : censor(item, depth + 1);
+    if (next !== item) (copy ??= { ...(value as Record<string, unknown>) })[key] = next;
+  }
+  return copy ?? value;
+}
+
+const censorObject = (o: Record<string, unknown>) => censor(o) as Record<string, unknown>;
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {
-  return pino(
+  const logger = pino(
     {
       level,
       base: { service: 'fusionpbx-sync' },
-      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      // Every line is censored (and its errors serialized) here; a child's bindings below.
+      formatters: { log: censorObject },
+      // Errors leave `censor` serialized already: pino's own err serializer would take them for errors again.
+      serializers: { err: (err: unknown) => err },
       timestamp: pino.stdTimeFunctions.isoTime,
-      serializers: { err: pino.stdSerializers.err },
     },
     destination ?? pino.destination({ fd: 2, sync: false }),
   );
+  // Children inherit this method (pino makes a child with its parent as prototype).
+  const child = logger.child;
+  logger.child = function (this: Logger, bindings, options) {
+    return child.call(this, censorObject(bindings), options);
+  } as typeof logger.child;
+  return logger;
 }
