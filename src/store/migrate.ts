@@ -3,6 +3,7 @@ import { ConfigError } from '../errors/sync-errors.js';
 import * as initial from './migrations/001-initial.js';
 import * as changeLogWithoutRunFk from './migrations/002-change-log-without-run-fk.js';
 import * as searchIndexPendingList from './migrations/003-search-index-pending-list.js';
+import * as searchTextStatistics from './migrations/004-search-text-statistics.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '001-initial': initial,
   '002-change-log-without-run-fk': changeLogWithoutRunFk,
   '003-search-index-pending-list': searchIndexPendingList,
+  '004-search-text-statistics': searchTextStatistics,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {
