@@ -41,20 +41,23 @@ const ORDER: EntityName[] = ['tenant', 'domain', 'user', 'extension'];
  * goes to the activation log. Users written, the search index's pending list is merged.
  */
 export async function applyChanges(db: Db, changes: Change[], origin: ApplyOrigin, stores: ApplyStores, options: { log: boolean }): Promise<ApplyResult> {
-  const done = new Set<string>();
+  const done = new Map<EntityName, Set<string>>();
   for (const entity of ORDER) {
     const mine = changes.filter((c) => c.entity === entity);
     const creates = mine.filter((c) => c.action === 'created');
     const updates = mine.filter((c) => c.action !== 'created');
+    const keys = new Set<string>();
     if (creates.length > 0) {
       const log = options.log && logsOwnCreate(entity) ? { runId: origin.runId, actor: origin.actor } : null;
-      for (const key of await insertRows(db, entity, creates.map((c) => c.after), log)) done.add(`${entity}:${key}`);
+      for (const key of await insertRows(db, entity, creates.map((c) => c.after), log)) keys.add(key);
     }
-    if (updates.length > 0) for (const key of await updateRows(db, entity, updates)) done.add(`${entity}:${key}`);
+    if (updates.length > 0) for (const key of await updateRows(db, entity, updates)) keys.add(key);
+    done.set(entity, keys);
   }
   if (changes.some((c) => c.entity === 'user')) await mergeSearchPending(db);
-  const applied = changes.filter((c) => done.has(`${c.entity}:${c.id}`));
-  const stale = changes.filter((c) => !done.has(`${c.entity}:${c.id}`));
+  const applied: Change[] = [];
+  const stale: Change[] = [];
+  for (const c of changes) (done.get(c.entity)?.has(c.id) ? applied : stale).push(c);
   if (options.log) {
     const logged = applied.filter((c) => c.action !== 'created' || !logsOwnCreate(c.entity));
     const entries = [...groupBy(logged, origin.domainOf)].map(([domainUuid, changes]) => ({ domainUuid, changes: changes.map((c) => ({ ...c, applied: true })), problems: [] }));
