@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { mergeSearchPending } from '../src/store/search-pending.js';
 
 /**
  * The ceiling: the same tenants, domains, users and extensions written by plain SQL, no
@@ -51,7 +52,7 @@ export async function writeCeiling(store: Knex, fusionpbxDatabase: string): Prom
              e.enabled in ('true', 't'), u.id, case when u.id is not null then 'sync' end
       from src_ext e join tenants t on t.sync_key = 'domain:' || e.domain_uuid left join users u on u.fusionpbx_user_uuid = e.owner
       on conflict (fusionpbx_extension_uuid) do nothing`);
-    // The same end state as a sync: the search index's pending list merged.
-    await trx.raw(`select gin_clean_pending_list('users_search_trgm_idx'::regclass)`);
+    // The same end state as a sync: the search index's pending list merged (one SQL statement).
+    await mergeSearchPending(trx);
   });
 }

@@ -41,9 +41,10 @@ const ORDER: EntityName[] = ['tenant', 'domain', 'user', 'extension'];
  * goes to the activation log. Users written, the search index's pending list is merged.
  */
 export async function applyChanges(db: Db, changes: Change[], origin: ApplyOrigin, stores: ApplyStores, options: { log: boolean }): Promise<ApplyResult> {
+  const byEntity = groupBy(changes, (c) => c.entity);
   const done = new Map<EntityName, Set<string>>();
   for (const entity of ORDER) {
-    const mine = changes.filter((c) => c.entity === entity);
+    const mine = byEntity.get(entity) ?? [];
     const creates = mine.filter((c) => c.action === 'created');
     const updates = mine.filter((c) => c.action !== 'created');
     const keys = new Set<string>();
@@ -54,7 +55,7 @@ export async function applyChanges(db: Db, changes: Change[], origin: ApplyOrigi
     if (updates.length > 0) for (const key of await updateRows(db, entity, updates)) keys.add(key);
     done.set(entity, keys);
   }
-  if (changes.some((c) => c.entity === 'user')) await mergeSearchPending(db);
+  if (byEntity.has('user')) await mergeSearchPending(db);
   const applied: Change[] = [];
   const stale: Change[] = [];
   for (const c of changes) (done.get(c.entity)?.has(c.id) ? applied : stale).push(c);
