@@ -1,4 +1,5 @@
 import { DelayedError, UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq';
+import { z } from 'zod';
 import { describeError, isTransient } from '../src/errors/sync-errors.js';
 import type { Logger } from '../src/observability/logger.js';
 import { JOB_SCHEMAS, isJobName, type JobData, type JobName } from '../src/queue/jobs.js';
@@ -7,6 +8,8 @@ import type { RunStore } from '../src/store/run-store.js';
 import type { Db } from '../src/store/db.js';
 import type { SyncService } from '../src/sync/sync-service.js';
 import type { UserLifecycle } from '../src/users/user-lifecycle.js';
+
+const RUN_ID = z.uuid();
 
 export interface ProcessorDeps {
   db: Db;
@@ -26,7 +29,13 @@ export function createSyncProcessor(deps: ProcessorDeps) {
   return async (job: Job, token?: string): Promise<unknown> => {
     if (!isJobName(job.name)) throw new UnrecoverableError(`unknown job name "${job.name}"`);
     const parsed = JOB_SCHEMAS[job.name].safeParse(job.data);
-    if (!parsed.success) throw new UnrecoverableError(`invalid ${job.name} payload: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (!parsed.success) {
+      const reason = `invalid ${job.name} payload: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
+      // A run that cannot start ends failed with this reason; a batch's reason reaches its run at the run's finish step.
+      const runId = RUN_ID.safeParse((job.data as { runId?: unknown } | null)?.runId);
+      if ((job.name === 'run' || job.name === 'approve') && runId.success) await deps.sync.fail(runId.data, reason);
+      throw new UnrecoverableError(reason);
+    }
     const log = deps.logger.child({ jobId: job.id, job: job.name, attempt: job.attemptsMade + 1 });
     try {
       return await handle(deps, job, job.name, parsed.data, token, log);
@@ -59,15 +68,17 @@ async function handle(deps: ProcessorDeps, job: Job, name: JobName, data: unknow
         await job.updateData({ runId, step: 'finish', redone: false });
         if (await job.moveToWaitingChildren(token!)) throw new WaitingChildrenError();
       }
-      // A domain job completed but its commit never reached the disk (the store crashed): redo it once.
-      const missing = redone ? [] : await deps.sync.missingDomains(runId);
-      if (missing.length > 0) {
-        log.warn({ runId, domains: missing.length }, 'domains without a result (lost writes?): syncing them again');
-        await deps.queue.addDomains(job, runId, missing, true);
+      // A batch that failed for good names its domains' cause; a batch that completed but whose
+      // commit never reached the disk (the store crashed) left its domains without a result: redo those once.
+      const failed = await deps.queue.failedBatches(job);
+      const lost = redone ? [] : (await deps.sync.missingDomains(runId)).filter((d) => !failed.has(d));
+      if (lost.length > 0) {
+        log.warn({ runId, domains: lost.length }, 'domains without a result (lost writes?): syncing them again');
+        await deps.queue.addDomains(job, runId, lost, true);
         await job.updateData({ runId, step: 'finish', redone: true });
         if (await job.moveToWaitingChildren(token!)) throw new WaitingChildrenError();
       }
-      const run = await deps.sync.finish(runId);
+      const run = await deps.sync.finish(runId, failed);
       return { runId, status: run.status };
     }
     case 'domains': {

@@ -1,3 +1,4 @@
+import { isFusionpbxId } from '../common/fusionpbx-id.js';
 import { AppError } from '../errors/app-error.js';
 
 /** Opaque page cursors: the keyset values of the last item, base64url-encoded. */
@@ -16,8 +17,7 @@ export function decodeCursor(cursor: string | undefined, size: number, valid: (p
   throw new AppError('VALIDATION_FAILED', 'cursor: not a cursor this API gave out');
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuidPart = (p: string) => UUID.test(p);
+export const isUuidPart = (p: string) => isFusionpbxId(p);
 export const isTimePart = (p: string) => !Number.isNaN(Date.parse(p)) && p.length <= 40;
 export const isIdPart = (p: string) => /^\d{1,18}$/.test(p);
 

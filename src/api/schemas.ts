@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fusionpbxId } from '../common/fusionpbx-id.js';
 import { ROLES } from '../common/vocabulary.js';
 
 /**
@@ -11,6 +12,8 @@ import { ROLES } from '../common/vocabulary.js';
 const text = (max: number) => z.string().max(max).refine((v) => !v.includes('\u0000'), 'must not contain a NUL character');
 
 export const uuidParam = z.uuid();
+/** A FusionPBX id in a path: any uuid version, any case (stored lower-case). */
+export const fusionpbxIdParam = fusionpbxId;
 export const limit = z.coerce.number().int().min(1).max(500).default(50).describe('Page size, 1 to 500');
 export const cursor = text(200).min(1).optional().describe('The nextCursor of the previous page');
 const isoTime = z.iso.datetime({ offset: true });

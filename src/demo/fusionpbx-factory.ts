@@ -51,12 +51,24 @@ export class FusionpbxFactory {
   extensions: FxExtension[] = [];
   private seed: number;
 
-  constructor(seed = 1) {
+  /**
+   * `ids: 'v4'` makes RFC 4122 version-4 ids, as FusionPBX's PHP uuid() does; `'any'` makes ids
+   * of every other version and variant, as provisioning scripts (`md5(...)::uuid`), imports and
+   * third-party tools write them: PostgreSQL's uuid type takes any 32 hex digits.
+   */
+  constructor(
+    seed = 1,
+    private readonly ids: 'v4' | 'any' = 'v4',
+  ) {
     this.seed = seed >>> 0 || 1;
   }
 
   uuid(): string {
     const hex = Array.from({ length: 32 }, () => (this.next() & 15).toString(16)).join('');
+    if (this.ids === 'any') {
+      const version = '0123567890abcdef'[this.next() & 15];
+      return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${version}${hex.slice(13, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+    }
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${'89ab'[this.next() & 3]}${hex.slice(17, 20)}-${hex.slice(20)}`;
   }
 
@@ -189,7 +201,7 @@ export class FusionpbxFactory {
   }
 
   private fixedUuid(n: number): string {
-    return `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+    return `00000000-0000-${this.ids === 'any' ? '0000-0000' : '4000-8000'}-${n.toString(16).padStart(12, '0')}`;
   }
 
   /** xorshift32: small, seeded, good enough for test data. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fusionpbxId } from '../common/fusionpbx-id.js';
 
 /**
  * Every job the `sync` queue carries, with its payload. Payloads are ids and options only: never
@@ -7,7 +8,8 @@ import { z } from 'zod';
 export const QUEUE_NAME = 'sync';
 export const SCHEDULER_ID = 'sync-schedule';
 
-const uuid = z.uuid();
+/** Ids this daemon makes (runs, users) are RFC 9562; domain ids come from FusionPBX and may be any uuid. */
+const storeId = z.uuid();
 
 export const JOB_SCHEMAS = {
   /** A tick of the schedule: requests a whole-platform run (or joins the live one). */
@@ -16,13 +18,13 @@ export const JOB_SCHEMAS = {
    * A run: step `start` prepares it and fans out `domains` children (batches of its domains); step
    * `finish` redoes (once, as `redo` children) any domain whose result was lost, then totals it.
    */
-  run: z.object({ runId: uuid, step: z.enum(['start', 'finish']).default('start'), redone: z.boolean().default(false) }).strict(),
+  run: z.object({ runId: storeId, step: z.enum(['start', 'finish']).default('start'), redone: z.boolean().default(false) }).strict(),
   /** A batch of a run's domains. */
-  domains: z.object({ runId: uuid, domainUuids: z.array(uuid).min(1).max(100) }).strict(),
+  domains: z.object({ runId: storeId, domainUuids: z.array(fusionpbxId).min(1).max(100) }).strict(),
   /** An approved quarantined run: apply its kept plans. */
-  approve: z.object({ runId: uuid }).strict(),
+  approve: z.object({ runId: storeId }).strict(),
   /** The end of a timed disable. */
-  reenable: z.object({ userId: uuid, until: z.iso.datetime({ offset: true }) }).strict(),
+  reenable: z.object({ userId: storeId, until: z.iso.datetime({ offset: true }) }).strict(),
 } as const;
 
 export type JobName = keyof typeof JOB_SCHEMAS;

@@ -1,6 +1,7 @@
 import { Queue, type Job, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { chunks } from '../common/collections.js';
+import { isFusionpbxId } from '../common/fusionpbx-id.js';
 import type { Logger } from '../observability/logger.js';
 import type { ReenableScheduler } from '../users/user-writes.js';
 import { QUEUE_NAME, SCHEDULER_ID, jobId, type JobData, type JobName } from './jobs.js';
@@ -53,10 +54,10 @@ export class SyncQueue implements ReenableScheduler {
     return this.add('approve', { runId }, { jobId: jobId.approve(runId) });
   }
 
-  /** One child job per domain under the run's job; a child failing for good does not block the run. */
   /**
    * The run's domains as children of its job, in batches: a batch is read and planned in one go
-   * (as in-process), and a small run still spreads over several workers.
+   * (as in-process), and a small run still spreads over several workers. A batch failing for good
+   * does not block the run.
    */
   async addDomains(parent: Job, runId: string, domainUuids: string[], redo = false): Promise<void> {
     const size = Math.min(MAX_BATCH, Math.max(1, Math.ceil(domainUuids.length / SPREAD)));
@@ -72,6 +73,21 @@ export class SyncQueue implements ReenableScheduler {
         },
       })),
     );
+  }
+
+  /**
+   * The domains of a run's batches that failed for good, each with its batch's reason: BullMQ keeps
+   * the failures of children added with `ignoreDependencyOnFailure` on the parent.
+   */
+  async failedBatches(parent: Job): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const [key, reason] of Object.entries(await parent.getIgnoredChildrenFailures())) {
+      // A child's key is `<prefix>:<queue>:<job id>`; our job ids hold no colon.
+      const child = await this.queue.getJob(key.slice(key.lastIndexOf(':') + 1));
+      const domains: unknown = child?.data?.domainUuids;
+      for (const uuid of Array.isArray(domains) ? domains : []) if (isFusionpbxId(uuid)) out.set(uuid.toLowerCase(), `its batch job failed: ${reason}`);
+    }
+    return out;
   }
 
   /** The schedule of record: one job scheduler with a stable id, so replicas cannot double it. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { DomainSnapshot, Entity, Problem, UpstreamDomain, UpstreamExtension, UpstreamUser } from './model.js';
-import { cleanName, cleanNumber, isUuid, normalizeDomainName, normalizeEmail, parseFlag } from './normalize.js';
+import { fusionpbxId, isFusionpbxId } from '../common/fusionpbx-id.js';
+import { cleanName, cleanNumber, normalizeDomainName, normalizeEmail, parseFlag } from './normalize.js';
 
 /**
  * Upstream rows, named by FusionPBX's own columns, validated at the edge. Both sources hand their
@@ -10,7 +11,7 @@ import { cleanName, cleanNumber, isUuid, normalizeDomainName, normalizeEmail, pa
 
 const text = z.string().nullable().optional();
 const flag = z.union([z.string(), z.boolean(), z.null()]).optional();
-const uuid = z.string().refine(isUuid, 'is not a uuid');
+const uuid = fusionpbxId;
 
 const domainRow = z.object({ domain_uuid: uuid, domain_name: z.string().min(1), domain_enabled: flag });
 
@@ -58,7 +59,7 @@ function invalid(entity: Entity, raw: unknown, idKey: string, issues: z.core.$Zo
     problem: {
       kind: 'error',
       entity,
-      fusionpbxUuid: isUuid(id) ? id.toLowerCase() : null,
+      fusionpbxUuid: isFusionpbxId(id) ? id.toLowerCase() : null,
       code: missing ? (field === idKey ? 'MISSING_UUID' : 'MISSING_FIELD') : field === idKey ? 'INVALID_UUID' : 'INVALID_ROW',
       message: `${entity} row skipped: ${field} ${missing ? 'is missing' : first?.message ?? 'is invalid'}`,
     },
@@ -80,7 +81,7 @@ function badFlag(entity: Entity, id: string, column: string, value: unknown): { 
 export function toDomain(raw: unknown): Mapped<UpstreamDomain> {
   const row = domainRow.safeParse(raw);
   if (!row.success) return invalid('domain', raw, 'domain_uuid', row.error.issues);
-  const id = row.data.domain_uuid.toLowerCase();
+  const id = row.data.domain_uuid;
   // The SIP directory serves a domain only when domain_enabled is true: null means disabled.
   const enabled = parseFlag(row.data.domain_enabled, false);
   if (enabled === undefined) return badFlag('domain', id, 'domain_enabled', row.data.domain_enabled);
@@ -93,11 +94,11 @@ export function toUser(raw: unknown): Mapped<UpstreamUser> {
   const row = userRow.safeParse(raw);
   if (!row.success) return invalid('user', raw, 'user_uuid', row.error.issues);
   const r = row.data;
-  const id = r.user_uuid.toLowerCase();
+  const id = r.user_uuid;
   // Login treats a null user_enabled as enabled.
   const enabled = parseFlag(r.user_enabled, true);
   if (enabled === undefined) return badFlag('user', id, 'user_enabled', r.user_enabled);
-  const user: UpstreamUser = { uuid: id, domainUuid: r.domain_uuid.toLowerCase(), username: cleanName(r.username), enabled };
+  const user: UpstreamUser = { uuid: id, domainUuid: r.domain_uuid, username: cleanName(r.username), enabled };
   const warnings: Problem[] = [];
   if (r.user_email !== undefined || r.contact_email !== undefined) {
     // v_users.user_email first; systems upgraded from 4.x may hold it only in the primary contact email.
@@ -118,17 +119,17 @@ export function toExtension(raw: unknown): Mapped<UpstreamExtension> {
   const row = extensionRow.safeParse(raw);
   if (!row.success) return invalid('extension', raw, 'extension_uuid', row.error.issues);
   const r = row.data;
-  const id = r.extension_uuid.toLowerCase();
+  const id = r.extension_uuid;
   // The SIP directory serves an extension only when enabled is true: null means disabled.
   const enabled = parseFlag(r.enabled, false);
   if (enabled === undefined) return badFlag('extension', id, 'enabled', r.enabled);
-  const ext: UpstreamExtension = { uuid: id, domainUuid: r.domain_uuid.toLowerCase(), number: cleanNumber(r.extension)!, enabled };
+  const ext: UpstreamExtension = { uuid: id, domainUuid: r.domain_uuid, number: cleanNumber(r.extension)!, enabled };
   if (r.number_alias !== undefined) ext.numberAlias = cleanNumber(r.number_alias);
   if (r.effective_caller_id_name !== undefined) ext.callerIdName = cleanName(r.effective_caller_id_name);
   if (r.directory_first_name !== undefined) ext.firstName = cleanName(r.directory_first_name);
   if (r.directory_last_name !== undefined) ext.lastName = cleanName(r.directory_last_name);
   if (r.user_context !== undefined) ext.userContext = r.user_context === null ? null : normalizeDomainName(r.user_context) || null;
-  if (r.user_uuids !== undefined) ext.userUuids = [...new Set(r.user_uuids.map((u) => u.toLowerCase()))].sort();
+  if (r.user_uuids !== undefined) ext.userUuids = [...new Set(r.user_uuids)].sort();
   return { value: ext, warnings: [] };
 }
 

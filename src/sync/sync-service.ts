@@ -143,17 +143,22 @@ export class SyncService {
     });
   }
 
-  /** The last step: totals are the sum of the domains; the status says what happened. */
-  async finish(runId: string): Promise<Run> {
+  /**
+   * The last step: a domain still without a result is recorded as failed, with the reason the
+   * caller knows (its batch's failure) or as lost writes; totals are the sum of the domains; the
+   * status says what happened.
+   */
+  async finish(runId: string, reasons: ReadonlyMap<string, string> = new Map()): Promise<Run> {
     const { db, runs } = this.deps;
     const run = (await runs.get(db, runId))!;
     const context = await runs.context(db, runId);
+    for (const uuid of await this.missingDomains(runId)) {
+      await this.failDomain(runId, uuid, reasons.get(uuid) ?? 'no result: its sync reported success but its writes are not in the store (lost)');
+    }
     const domains = await runs.domains(db, runId);
     const counts: Counts = {};
     for (const d of domains) addCounts(counts, d.counts);
     const failed = domains.filter((d) => d.status === 'failed').map((d) => `${d.scopeDomainUuid}: ${d.error}`);
-    const done = new Set(domains.map((d) => d.scopeDomainUuid));
-    for (const uuid of context?.domainUuids ?? []) if (!done.has(uuid)) failed.push(`${uuid}: no result (its writes were lost)`);
     const total = Math.max(domains.length, context?.domainUuids.length ?? 0);
     const status: RunStatus =
       failed.length > 0 ? 'failed' : context?.mode === 'record' && !run.dryRun ? 'quarantined' : 'succeeded';

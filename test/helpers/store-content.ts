@@ -41,3 +41,23 @@ export function perDomain(f: { users: Array<{ domainUuid: string }>; extensions:
   const tally = (rows: Array<{ domainUuid: string }>) => rows.reduce((m, r) => m.set(r.domainUuid, (m.get(r.domainUuid) ?? 0) + 1), new Map<string, number>());
   return { users: tally(f.users), extensions: tally(f.extensions) };
 }
+
+/**
+ * The part of a store both sources can fill: tenants, each user's tenant, status and extension
+ * numbers, and each extension's number, state and owner, by FusionPBX uuid. Emails, roles, names,
+ * aliases and contexts are left out: the REST app does not return them.
+ */
+export async function sourceNeutralContent(db: Knex) {
+  const tenants = await db.raw<{ rows: unknown[] }>(`select sync_key, name, enabled from tenants order by sync_key`);
+  const users = await db.raw<{ rows: unknown[] }>(
+    `select u.fusionpbx_user_uuid, t.sync_key, u.status, u.source,
+            coalesce(array_agg(e.number order by e.number) filter (where e.id is not null), '{}') as extensions
+     from users u join tenants t on t.id = u.tenant_id left join extensions e on e.user_id = u.id
+     group by u.id, t.sync_key order by u.fusionpbx_user_uuid`,
+  );
+  const extensions = await db.raw<{ rows: unknown[] }>(
+    `select e.fusionpbx_extension_uuid, e.number, e.enabled, e.present, u.fusionpbx_user_uuid as owner, t.sync_key
+     from extensions e join tenants t on t.id = e.tenant_id left join users u on u.id = e.user_id order by 1`,
+  );
+  return { tenants: tenants.rows, users: users.rows, extensions: extensions.rows };
+}

@@ -1,8 +1,11 @@
-import type { Job } from 'bullmq';
+import { FlowProducer, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { QUEUE_NAME } from '../../src/queue/jobs.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { platform } from '../helpers/platform.js';
 import { createFusionpbxDatabase, createStoreDatabase, type TestDatabase } from '../helpers/databases.js';
+import { redisUrl } from '../helpers/env.js';
 import { dropPrefix, testPrefix, waitFor } from '../helpers/queue.js';
 
 describe('the sync queue, with real Redis and Postgres', () => {
@@ -108,6 +111,41 @@ describe('the sync queue, with real Redis and Postgres', () => {
     }
     expect((await a.queue!.getJob(unknown.id!))!.failedReason).toMatch(/unknown job name "mystery"/);
     expect((await a.queue!.getJob(bad.id!))!.failedReason).toMatch(/invalid domains payload: runId/);
+  });
+
+  it('a batch that cannot run fails its domains with its reason, and only lost domains are redone', async () => {
+    // Every domain changes upstream, so every domain is planned (an unchanged one is skipped).
+    for (const user of f.users) user.username = `${user.username}.renamed`;
+    await fpbx.rewrite();
+    const { run } = await a.sync!.requestRun({ trigger: 'api', actor: 'test' });
+    const prepared = (await a.sync!.prepare(run.id))!;
+    expect(prepared.domainUuids).toHaveLength(12);
+    const [refused, ...others] = prepared.domainUuids;
+    // The run's finish step waits on one batch whose payload the worker refuses (an unknown field).
+    const flow = new FlowProducer({ connection: new Redis(redisUrl(), { maxRetriesPerRequest: null }), prefix });
+    try {
+      await flow.add({
+        name: 'run',
+        queueName: QUEUE_NAME,
+        data: { runId: run.id, step: 'finish', redone: false },
+        opts: { jobId: run.id },
+        children: [{ name: 'domains', queueName: QUEUE_NAME, data: { runId: run.id, domainUuids: [refused], extra: true }, opts: { ignoreDependencyOnFailure: true } }],
+      });
+    } finally {
+      await flow.close();
+    }
+    const done = await finished(a, run.id);
+    expect(done.status).toBe('failed');
+    expect(done.error).toMatch(new RegExp(`^1 of 12 domains failed: ${refused}: its batch job failed: invalid domains payload: .*extra`));
+    const domains = await a.stores.runs.domains(a.db, run.id);
+    expect(domains.filter((d) => d.status === 'succeeded').map((d) => d.scopeDomainUuid).sort()).toEqual([...others].sort());
+  });
+
+  it('a run whose job payload is refused ends failed, naming the payload', async () => {
+    const { run } = await a.sync!.requestRun({ trigger: 'api', actor: 'test' });
+    await a.queue!.queue.add('run', { runId: run.id, step: 'middle' }, { jobId: run.id });
+    const done = await finished(a, run.id);
+    expect(done).toMatchObject({ status: 'failed', error: expect.stringMatching(/^invalid run payload: step: /) });
   });
 
   it('queues again a run whose job Redis lost, and it converges', async () => {

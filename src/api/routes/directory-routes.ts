@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { decodeCursor, isUuidPart, paged } from '../cursor.js';
-import { exclusionSchema, extensionQuery, extensionSchema, listQuery, page, tenantSchema, uuidParam } from '../schemas.js';
+import { exclusionSchema, extensionQuery, extensionSchema, fusionpbxIdParam, listQuery, page, tenantSchema } from '../schemas.js';
 import type { Api, ApiDeps } from '../server.js';
 import { extensionView, tenantView } from '../views.js';
 
@@ -34,7 +34,7 @@ export function directoryRoutes(app: Api, deps: ApiDeps): void {
 
   app.delete(
     '/v1/exclusions/:fusionpbxUserUuid',
-    { schema: { tags: ['users'], summary: 'Lift an exclusion: the next sync recreates the user', params: z.object({ fusionpbxUserUuid: uuidParam }).strict(), response: { 204: z.undefined() } } },
+    { schema: { tags: ['users'], summary: 'Lift an exclusion: the next sync recreates the user', params: z.object({ fusionpbxUserUuid: fusionpbxIdParam }).strict(), response: { 204: z.undefined() } } },
     async (request, reply) => {
       await deps.users.liftExclusion(request.params.fusionpbxUserUuid, request.actor);
       return reply.status(204).send();
