@@ -37,14 +37,22 @@ export function requireStoreVersion(serverVersionNum: number): void {
   }
 }
 
+/**
+ * Applies the pending migrations, one process at a time. With none pending it writes nothing:
+ * knex's own lock is a row update of `fps_migrations_lock`, so it is taken only when there is
+ * something to apply (every start of every process, a CLI sync included, would write otherwise).
+ */
 export async function migrate(db: Knex): Promise<string[]> {
   const version = await db.raw<{ rows: Array<{ server_version_num: string }> }>('show server_version_num');
   requireStoreVersion(Number(version.rows[0]!.server_version_num));
+  if (await migrationsApplied(db)) return [];
   const client = db.client as { acquireConnection(): Promise<unknown>; releaseConnection(c: unknown): Promise<void> };
   const connection = await client.acquireConnection();
   const onConnection = (sql: string) => db.raw(sql).connection(connection);
   try {
     await onConnection(`select pg_advisory_lock(${MIGRATION_LOCK})`);
+    // Another process may have applied them while this one waited for the lock.
+    if (await migrationsApplied(db)) return [];
     const [, applied] = (await db.migrate.latest({ migrationSource, tableName: 'fps_migrations' })) as [number, string[]];
     return applied;
   } finally {
