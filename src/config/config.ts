@@ -47,8 +47,15 @@ const envSchema = z.object({
   /** Request timeout, concurrency and page size for the REST source. */
   FUSIONPBX_API_TIMEOUT_MS: positiveInt(10_000),
   FUSIONPBX_API_CONCURRENCY: positiveInt(4),
-  FUSIONPBX_API_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(200),
+  /** Rows per page of the REST app's lists; the app takes 1..200 (`per_page`). */
+  FUSIONPBX_API_PAGE_SIZE: z.coerce.number().int().min(1).max(200).default(200),
   FUSIONPBX_API_RETRIES: z.coerce.number().int().min(0).max(10).default(4),
+  /**
+   * Extension links from the REST source: `owner` reads the owner extension-list names (its lowest
+   * linked user) and asks the users' own lists only where that owner is gone; `all` asks every user's
+   * extension-user-list, one call per user, to report shared extensions as conflicts.
+   */
+  FUSIONPBX_REST_LINKS: z.enum(['owner', 'all']).default('owner'),
   /** How active calls are found before a delete or unassign: FreeSWITCH event socket, mod_xml_rpc, or the REST app. */
   ACTIVE_CALLS: z.enum(['esl', 'xmlrpc', 'rest']).default('esl'),
   /** Comma-separated host:port list, one per FreeSWITCH node. */

@@ -1,67 +1,112 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Knex } from 'knex';
-
-export interface StandInCall {
-  call_uuid: string;
-  domain_uuid: string;
-  state: string;
-  caller_id_number: string;
-  destination_number: string;
-  presence_id?: string;
-}
+import type { StandInChannel } from './freeswitch-stand-in.js';
+import { ACTIONS, OTHER_ACTIONS, isPhpUuid, type ActionResult } from './rest-stand-in-actions.js';
 
 export interface RestStandInOptions {
   /** The FusionPBX database it serves. */
   db: Knex;
-  /** `key_uuid:secret` it accepts. */
+  /** `key_uuid:secret` it accepts (a key bound to an enabled user). */
   apiKey: string;
+  /** The domain of the key's user; by default the first enabled domain by name when the stand-in starts. */
+  keyDomainUuid?: string;
+  /** The permissions of the key user's groups; by default every one the daemon needs, and domain_select. */
+  permissions?: string[];
   /** Behave like the builds that add `user_email` and `groups` to user-list. */
   withEmails?: boolean;
   port?: number;
-  calls?: () => StandInCall[];
-  /** Fault injection for the chaos suite: answer 500, never answer, or cut the body short. */
-  fault?: (call: { action: string; page: number; domain: string | null }) => RestFault | undefined;
+  /** FreeSWITCH's live channels and calls, as call-list reads them over the event socket. */
+  channels?: () => StandInChannel[];
+  calls?: () => Array<Record<string, string>>;
+  /** Fault injection for the fault tests: answer 500, never answer, or cut the body short. */
+  fault?: (call: { action: string; page: number; domain: string | null; body: Record<string, unknown> }) => RestFault | undefined;
 }
 
 export type RestFault = 'error' | 'hang' | 'truncate';
 
 export interface RestStandIn {
   url: string;
+  /** Requests received, in all and per action. */
   requests: number;
+  actions: Map<string, number>;
   close(): Promise<void>;
 }
 
+/** What a key user the daemon needs may do (README, "FusionPBX REST app"): domain_select lists every domain. */
+export const DAEMON_PERMISSIONS = ['domain_view', 'domain_select', 'user_view', 'extension_view', 'call_active_view'];
+
 /**
- * A stand-in for the FusionPBX REST API app (the CakeDC dialect) over a FusionPBX database: for the
- * demo with FUSIONPBX_SOURCE=rest and for the benchmark. POST JSON `{action, page, per_page,
- * domain_uuid}`, HTTP Basic, `{data, pagination}` lists, 404 for the lists of a disabled domain.
+ * A stand-in for the FusionPBX REST API app, CakeDC/fusionpbx-rest-api, over a FusionPBX database:
+ * the demo's REST source, the tests' and the benchmark's. It follows `rest.php@a3fef8c7` step by
+ * step: HTTP Basic `key_uuid:secret` (401 `{"error":"unauthorized"}`, lib/auth.php), a JSON object
+ * body, `action` required and a plain name of an action file ("unknown action"), `domain_uuid`
+ * resolved by rest_api_resolve_domain() (lib/auth.php@5cc891f5: invalid 400, another domain without
+ * domain_select 403, a missing or disabled one 404 `{"error":"domain not found"}`), the action's
+ * permissions (403 with `missing_permissions`), then its required parameters (400 with
+ * `missing_parameters`), then do_action(): an answer's `code` is its status. Like the app it sets no
+ * JSON content type (PHP's default text/html) and json_encode()s with escaped slashes and unicode.
+ * The actions are in rest-stand-in-actions.ts.
  */
 export async function startRestStandIn(options: RestStandInOptions): Promise<RestStandIn> {
-  const expected = `Basic ${Buffer.from(options.apiKey).toString('base64')}`;
-  const state = { requests: 0 };
+  const at = options.apiKey.indexOf(':');
+  const key = { uuid: options.apiKey.slice(0, at), secret: options.apiKey.slice(at + 1) };
+  const keyDomain = options.keyDomainUuid ?? (await firstEnabledDomain(options.db));
+  const permissions = new Set(options.permissions ?? DAEMON_PERMISSIONS);
+  const state = { requests: 0, actions: new Map<string, number>() };
   const server = createServer((req, res) => {
     state.requests++;
     handle(req, res).catch((error: unknown) => send(res, 500, { error: 'internal', message: String(error) }));
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (req.method !== 'POST' || !req.url?.endsWith('/rest.php')) return send(res, 404, { error: 'not_found' });
-    if (req.headers.authorization !== expected) return send(res, 401, { error: 'unauthorized' });
-    const body = JSON.parse(await readBody(req)) as Record<string, unknown>;
-    const page = Math.max(1, Number(body.page ?? 1));
-    const perPage = Math.min(500, Math.max(1, Number(body.per_page ?? 25)));
-    const domain = typeof body.domain_uuid === 'string' ? body.domain_uuid : null;
-    if (domain && !(await domainEnabled(options.db, domain))) return send(res, 404, { error: 'not_found', message: 'domain not found or disabled' });
-    const query = queries(options, domain)[String(body.action)];
-    if (!query) return send(res, 400, { error: 'unknown_action' });
-    const rows = await query();
-    const answer = { data: rows.slice((page - 1) * perPage, page * perPage), pagination: { page, per_page: perPage, total: rows.length } };
-    const fault = options.fault?.({ action: String(body.action), page, domain });
-    if (fault === 'error') return send(res, 500, { error: 'internal', message: 'injected fault' });
+    if (req.method !== 'POST' || !req.url?.endsWith('/rest.php')) return send(res, 404, '<html><body>Not Found</body></html>');
+    const text = await readBody(req);
+    const credentials = basicAuth(req.headers.authorization);
+    if (!credentials || !isPhpUuid(credentials.user)) return send(res, 401, { error: 'unauthorized' });
+    if (credentials.user.toLowerCase() !== key.uuid.toLowerCase() || credentials.password !== key.secret || !(await domainEnabled(options.db, keyDomain))) {
+      return send(res, 401, { error: 'unauthorized' });
+    }
+    const body = parseObject(text);
+    if (!body) return send(res, 400, { error: 'request body must be a JSON object' });
+    if (phpEmpty(body.action)) return send(res, 400, { error: missing(['action']) });
+    const name = typeof body.action === 'string' ? body.action.toLowerCase() : '';
+    if (!/^[a-z0-9-]+$/.test(name) || !(name in ACTIONS || OTHER_ACTIONS.has(name))) return send(res, 400, { error: 'unknown action' });
+    state.actions.set(name, (state.actions.get(name) ?? 0) + 1);
+    const action = ACTIONS[name];
+    if (!action) return send(res, 501, { error: `the REST stand-in does not implement ${name}` });
+
+    // rest_api_resolve_domain()
+    if (phpEmpty(body.domain_uuid)) body.domain_uuid = keyDomain;
+    else {
+      if (!isPhpUuid(body.domain_uuid)) return send(res, 400, { error: 'invalid domain_uuid' });
+      const domain = body.domain_uuid.toLowerCase();
+      body.domain_uuid = domain;
+      if (domain !== keyDomain) {
+        if (!permissions.has('domain_select')) return send(res, 403, { error: 'forbidden' });
+        if (!(await domainEnabled(options.db, domain))) return send(res, 404, { error: 'domain not found' });
+      }
+    }
+    const lacking = action.permissions.filter((p) => !permissions.has(p));
+    if (lacking.length > 0) return send(res, 403, { error: 'forbidden', missing_permissions: lacking });
+    const absent = action.params.filter((p) => phpEmpty(body[p]));
+    if (absent.length > 0) return send(res, 400, { error: missing(absent) });
+
+    const fault = options.fault?.({ action: name, page: Number(body.page ?? 1), domain: body.domain_uuid as string, body });
+    if (fault === 'error') return send(res, 500, { error: 'database error' });
     if (fault === 'hang') return; // never answers; close() cuts the connection
+    const result: ActionResult = await action.run({
+      db: options.db,
+      body: body as Record<string, unknown> & { domain_uuid: string },
+      crossDomain: permissions.has('domain_select'),
+      userDomainUuid: keyDomain,
+      withEmails: options.withEmails ?? false,
+      freeswitch: () => ({ channels: options.channels?.() ?? [], calls: options.calls?.() ?? [] }),
+    });
+    const { code, ...answer } = result;
+    const status = code ?? (answer.error ? 500 : 200);
     if (fault === 'truncate') return sendTruncated(res, answer);
-    send(res, 200, answer);
+    send(res, status, answer);
   }
 
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
@@ -71,6 +116,7 @@ export async function startRestStandIn(options: RestStandInOptions): Promise<Res
     get requests() {
       return state.requests;
     },
+    actions: state.actions,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -79,55 +125,63 @@ export async function startRestStandIn(options: RestStandInOptions): Promise<Res
   };
 }
 
-function queries(options: RestStandInOptions, domain: string | null): Record<string, () => Promise<Array<Record<string, unknown>>>> {
-  const db = options.db;
-  const rows = async (sql: string, bindings: unknown[] = []) => (await db.raw<{ rows: Array<Record<string, unknown>> }>(sql, bindings as Knex.RawBinding[])).rows;
-  return {
-    'domain-list': () => rows(`select domain_uuid, domain_name, domain_enabled from v_domains order by domain_name, domain_uuid`),
-    'user-list': () =>
-      rows(
-        `select u.user_uuid, u.domain_uuid, u.username, u.user_enabled::text as user_enabled
-           ${options.withEmails ? `, u.user_email, (select coalesce(array_agg(g.group_name order by g.group_name), '{}') from v_user_groups g where g.user_uuid = u.user_uuid) as groups` : ''}
-         from v_users u where u.domain_uuid = ? order by u.username, u.user_uuid`,
-        [domain],
-      ),
-    'extension-list': () =>
-      rows(
-        `select e.extension_uuid, e.extension, e.domain_uuid, e.directory_first_name, e.directory_last_name,
-                e.emergency_caller_id_number, e.outbound_caller_id_number, (e.enabled::text in ('true', 't')) as enabled,
-                (select min(eu.user_uuid::text) from v_extension_users eu join v_users u on u.user_uuid = eu.user_uuid
-                  where eu.extension_uuid = e.extension_uuid) as user_uuid
-         from v_extensions e where e.domain_uuid = ? order by e.extension, e.extension_uuid`,
-        [domain],
-      ),
-    'extension-user-list': () =>
-      rows(
-        `select eu.extension_user_uuid, eu.extension_uuid, eu.user_uuid from v_extension_users eu
-           join v_users u on u.user_uuid = eu.user_uuid
-           join v_extensions e on e.extension_uuid = eu.extension_uuid
-         where e.domain_uuid = ? order by eu.extension_user_uuid`,
-        [domain],
-      ),
-    'call-list': async () => (options.calls?.() ?? []).filter((c) => !domain || c.domain_uuid === domain) as unknown as Array<Record<string, unknown>>,
-  };
+/** ensure_parameters()'s answer for missing parameters (lib/input_validation.php). */
+function missing(params: string[]) {
+  return { error: 'missing required parameter(s)', missing_parameters: params };
 }
 
-async function domainEnabled(db: Knex, domain: string): Promise<boolean> {
-  if (!/^[0-9a-f-]{36}$/i.test(domain)) return false;
-  const found = await db.raw<{ rows: unknown[] }>(`select 1 from v_domains where domain_uuid = ? and domain_enabled is true`, [domain]);
+/** PHP's empty(): null, false, 0, "0", "" and [] are empty. */
+function phpEmpty(value: unknown): boolean {
+  return value === undefined || value === null || value === false || value === 0 || value === '0' || value === '' || (Array.isArray(value) && value.length === 0);
+}
+
+function parseObject(text: string): Record<string, unknown> | null {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+function basicAuth(header: string | undefined): { user: string; password: string } | null {
+  const match = /^Basic\s+(\S+)$/i.exec(header ?? '');
+  if (!match) return null;
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon < 0 ? null : { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+async function firstEnabledDomain(db: Knex): Promise<string> {
+  const row = await db.raw<{ rows: Array<{ domain_uuid: string }> }>(
+    `select domain_uuid::text from v_domains where domain_enabled::text in ('true', 't') order by domain_name, domain_uuid limit 1`,
+  );
+  if (!row.rows[0]) throw new Error('the REST stand-in needs an enabled domain for its key user');
+  return row.rows[0].domain_uuid;
+}
+
+async function domainEnabled(db: Knex, domainUuid: string): Promise<boolean> {
+  const found = await db.raw<{ rows: unknown[] }>(`select 1 from v_domains where domain_uuid = ? and domain_enabled::text in ('true', 't')`, [domainUuid]);
   return found.rows.length > 0;
 }
 
+/** PHP's json_encode(): "/" and non-ASCII characters escaped. */
+function phpJson(body: unknown): string {
+  return JSON.stringify(body)
+    .replace(/\//g, '\\/')
+    .replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  const text = typeof body === 'string' ? body : phpJson(body);
+  res.writeHead(status, { 'content-type': 'text/html; charset=UTF-8', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
 
 /** Announces the whole body, sends half of it, and cuts the connection. */
 function sendTruncated(res: ServerResponse, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  const text = phpJson(body);
+  res.writeHead(200, { 'content-type': 'text/html; charset=UTF-8', 'content-length': Buffer.byteLength(text) });
   res.write(text.slice(0, Math.floor(text.length / 2)), () => res.destroy());
 }
 

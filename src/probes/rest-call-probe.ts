@@ -1,24 +1,33 @@
 import { z } from 'zod';
 import type { Metrics } from '../observability/metrics.js';
-import type { RestClient } from '../sources/rest/rest-client.js';
+import { readList, type RestClient } from '../sources/rest/rest-client.js';
 import { withDeadline, type ActiveCall, type ActiveCallProbe, type CallTarget, type ProbeAnswer } from './active-call-probe.js';
-import { matchChannels } from './channel-match.js';
 
+/**
+ * A call-list item (CakeDC/fusionpbx-rest-api actions/call-list.php@d89cfd6a): `call_uuid`,
+ * `domain_uuid`, `state` (ringing, answered, bridged, held, ended), `caller_id_number`,
+ * `destination_number`; no presence_id. The answer is `{"data": [...]}`, never paged.
+ */
 const callRow = z
   .object({
     call_uuid: z.string(),
-    domain_uuid: z.string().optional(),
-    state: z.string().optional(),
+    state: z.string(),
     caller_id_number: z.string().nullable().optional(),
     destination_number: z.string().nullable().optional(),
-    presence_id: z.string().nullable().optional(),
   })
   .loose();
 
+type CallRow = z.infer<typeof callRow>;
+
+/** What call-list's `extension` accepts (is_dial_number in lib/input_validation.php). */
+const DIALABLE = /^\+?[0-9*#]+$/;
+
 /**
- * The REST app's `call-list`, per domain of the targets. Its rows carry no presence_id in the
- * common build, so a call belongs to an extension of the domain when the extension's number (or
- * alias) is the caller or the destination; a presence_id, when present, is matched as usual.
+ * The REST app's `call-list`. For each number (and alias) of the targets it asks for that
+ * extension's calls: the app then matches the channel's presence (a ring group ringing it), its
+ * caller and its destination within the domain, as FusionPBX's active-calls page does. A number the
+ * app cannot take as `extension` (not dialable) is matched against the caller and destination of
+ * the domain's calls. Anything but a clean answer is `unknown`: the delete is refused.
  */
 export class RestCallProbe implements ActiveCallProbe {
   readonly method = 'rest' as const;
@@ -30,31 +39,32 @@ export class RestCallProbe implements ActiveCallProbe {
   ) {}
 
   async findCalls(targets: CallTarget[]): Promise<ProbeAnswer> {
-    const domains = [...new Set(targets.map((t) => t.fusionpbxDomainUuid))];
     try {
-      const all = Promise.all(domains.map((d) => this.callsOf(d, targets.filter((t) => t.fusionpbxDomainUuid === d))));
-      const calls = await withDeadline(this.timeoutMs, 'the REST API', all);
+      const calls = await withDeadline(this.timeoutMs, 'the REST API', Promise.all(targets.map((t) => this.callsOf(t))));
       return { status: 'ok', calls: calls.flat() };
     } catch (error) {
       return { status: 'unknown', reason: `REST call-list: ${(error as Error).message}` };
     }
   }
 
-  private async callsOf(domainUuid: string, targets: CallTarget[]): Promise<ActiveCall[]> {
-    const ask = () => this.client.list('call-list', { domain_uuid: domainUuid });
-    const raw = await (this.metrics ? this.metrics.observeProbe('rest', 'call-list', ask) : ask());
-    const rows = raw.map((r) => callRow.parse(r)).filter((r) => (r.state ?? '').toLowerCase() !== 'ended');
-    const byPresence = matchChannels(
-      rows.map((r) => ({ uuid: r.call_uuid, presence_id: r.presence_id ?? undefined, callstate: r.state })),
-      targets,
-      'rest',
-    );
-    const byNumber = rows.flatMap((r) =>
-      targets
-        .filter((t) => [t.number, t.numberAlias].some((n) => n !== null && (n === r.caller_id_number || n === r.destination_number)))
-        .map((t) => ({ extensionId: t.extensionId, number: t.number, callUuid: r.call_uuid, presenceId: r.presence_id ?? null, state: r.state ?? '', node: 'rest' })),
-    );
-    const seen = new Set<string>();
-    return [...byPresence, ...byNumber].filter((c) => !seen.has(`${c.extensionId}:${c.callUuid}`) && seen.add(`${c.extensionId}:${c.callUuid}`));
+  private async callsOf(target: CallTarget): Promise<ActiveCall[]> {
+    const numbers = [...new Set([target.number, target.numberAlias].filter((n): n is string => !!n))];
+    const found = new Map<string, ActiveCall>();
+    for (const number of numbers) {
+      const rows = DIALABLE.test(number)
+        ? await this.ask(target.fusionpbxDomainUuid, number)
+        : (await this.ask(target.fusionpbxDomainUuid)).filter((r) => r.caller_id_number === number || r.destination_number === number);
+      for (const r of rows) {
+        if (r.state.toLowerCase() === 'ended') continue;
+        found.set(r.call_uuid, { extensionId: target.extensionId, number: target.number, callUuid: r.call_uuid, presenceId: null, state: r.state, node: 'rest' });
+      }
+    }
+    return [...found.values()];
+  }
+
+  private async ask(domainUuid: string, extension?: string): Promise<CallRow[]> {
+    const call = async () => readList('call-list', await this.client.call('call-list', { domain_uuid: domainUuid, ...(extension ? { extension } : {}) }));
+    const answer = await (this.metrics ? this.metrics.observeProbe('rest', 'call-list', call) : call());
+    return answer.data.map((row) => callRow.parse(row));
   }
 }

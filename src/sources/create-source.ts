@@ -27,7 +27,7 @@ export function createRestClient(config: Config, metrics: Metrics): RestClient |
 export function createSource(config: Config, metrics: Metrics, rest: RestClient | null): FusionpbxSource {
   if (config.FUSIONPBX_SOURCE === 'rest') {
     if (!rest) throw new Error('FUSIONPBX_SOURCE=rest needs FUSIONPBX_API_URL and FUSIONPBX_API_KEY');
-    return new RestSource(rest, config.FUSIONPBX_API_CONCURRENCY);
+    return new RestSource(rest, config.FUSIONPBX_API_CONCURRENCY, config.FUSIONPBX_REST_LINKS);
   }
   const db = createKnex(config.FUSIONPBX_DATABASE_URL!, { applicationName: 'fusionpbx-sync-reader', readOnly: true, poolMax: 4 });
   return new DatabaseSource(db, metrics);

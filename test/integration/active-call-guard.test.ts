@@ -1,13 +1,20 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FusionpbxFactory } from '../../src/demo/fusionpbx-factory.js';
-import { startFreeswitchStandIn, type FreeswitchStandIn } from '../../src/demo/freeswitch-stand-in.js';
+import { startFreeswitchStandIn, type FreeswitchStandIn, type StandInChannel } from '../../src/demo/freeswitch-stand-in.js';
+import { startRestStandIn, type RestStandIn } from '../../src/demo/rest-stand-in.js';
 import { startTestApp, syncOnce, type TestApp } from '../helpers/app.js';
 import { createFusionpbxDatabase, createStoreDatabase, rowVersions, rowsWritten, type TestDatabase } from '../helpers/databases.js';
 import { TEST_SECRETS } from '../helpers/env.js';
 
 const CALL = { uuid: '5d0f7a3e-2b1c-4c7e-9a51-0c3e2a7d9f10', presence_id: '101@guard.example.net', callstate: 'ACTIVE' };
+const REST_KEY = `0badc0de-0000-0000-0000-000000000001:${TEST_SECRETS.restSecret}`;
 
-describe('active-call guard on delete and unassign', () => {
+/**
+ * The guard on delete and unassign, with each probe that can answer it: FreeSWITCH's event socket
+ * (a stand-in peer), and the REST app's call-list (the REST stand-in, reading the same FreeSWITCH
+ * channels as the app reads them over the event socket).
+ */
+describe.each(['esl', 'rest'] as const)('active-call guard on delete and unassign (ACTIVE_CALLS=%s)', (probe) => {
   const f = new FusionpbxFactory(31);
   const d = f.domain('guard.example.net');
   const alice = f.user(d, 'alice');
@@ -18,34 +25,46 @@ describe('active-call guard on delete and unassign', () => {
   let store: TestDatabase;
   let fpbx: Awaited<ReturnType<typeof createFusionpbxDatabase>>;
   let fs: FreeswitchStandIn;
+  let rest: RestStandIn;
   let app: TestApp;
   let aliceId: string;
+  const live = { channels: [] as StandInChannel[], hang: false };
 
   beforeAll(async () => {
     store = await createStoreDatabase();
     fpbx = await createFusionpbxDatabase('5.5', f);
     fs = await startFreeswitchStandIn({ password: TEST_SECRETS.eslPassword });
-    app = await startTestApp(
-      { store: store.url, fusionpbx: fpbx.url },
-      { ACTIVE_CALLS: 'esl', FREESWITCH_ESL: `127.0.0.1:${fs.port}`, FREESWITCH_ESL_PASSWORD: TEST_SECRETS.eslPassword, PROBE_TIMEOUT_MS: '500' },
-      { source: true, probe: true },
-    );
+    rest = await startRestStandIn({ db: fpbx.db, apiKey: REST_KEY, channels: () => live.channels, fault: () => (live.hang ? 'hang' : undefined) });
+    const probeEnv: Record<string, string> =
+      probe === 'esl'
+        ? { ACTIVE_CALLS: 'esl', FREESWITCH_ESL: `127.0.0.1:${fs.port}`, FREESWITCH_ESL_PASSWORD: TEST_SECRETS.eslPassword }
+        : { ACTIVE_CALLS: 'rest', FUSIONPBX_API_URL: rest.url, FUSIONPBX_API_KEY: REST_KEY };
+    app = await startTestApp({ store: store.url, fusionpbx: fpbx.url }, { ...probeEnv, PROBE_TIMEOUT_MS: '500' }, { source: true, probe: true });
     await syncOnce(app);
     aliceId = (await store.db('users').where({ fusionpbx_user_uuid: alice.uuid }).first()).id;
   });
   afterAll(async () => {
     await app.stop();
+    await rest.close();
     await fs.close();
     await fpbx.drop();
     await store.drop();
   });
+  const setChannels = (channels: StandInChannel[]) => {
+    live.channels = channels;
+    fs.channels = channels;
+  };
+  const setHang = (hang: boolean) => {
+    live.hang = hang;
+    fs.setHang(hang);
+  };
   beforeEach(() => {
-    fs.channels = [];
-    fs.setHang(false);
+    setChannels([]);
+    setHang(false);
   });
 
   it('refuses to delete a user whose extension is in a call (409), and writes nothing', async () => {
-    fs.channels = [CALL];
+    setChannels([CALL]);
     const before = await rowVersions(store.db);
     const changes = await store.db('sync_changes').count<{ count: number }[]>('* as count');
     await expect(app.lifecycle!.delete(aliceId, 'admin')).rejects.toMatchObject({
@@ -57,8 +76,15 @@ describe('active-call guard on delete and unassign', () => {
     expect(await store.db('sync_changes').count<{ count: number }[]>('* as count')).toEqual(changes);
   });
 
+  it('refuses a call found by the extension\'s alias, or on a leg ringing it from the public context', async () => {
+    setChannels([{ ...CALL, presence_id: '5101@guard.example.net', context: 'guard.example.net' }]);
+    await expect(app.lifecycle!.delete(aliceId, 'admin')).rejects.toMatchObject({ code: 'USER_IN_ACTIVE_CALL' });
+    setChannels([{ ...CALL, presence_id: '101@guard.example.net', context: 'public', cid_num: '5551234', dest: '101', callstate: 'RINGING' }]);
+    await expect(app.lifecycle!.delete(aliceId, 'admin')).rejects.toMatchObject({ code: 'USER_IN_ACTIVE_CALL' });
+  });
+
   it('refuses when the probe cannot answer (503), and writes nothing', async () => {
-    fs.setHang(true);
+    setHang(true);
     const before = await rowVersions(store.db);
     await expect(app.lifecycle!.delete(aliceId, 'admin')).rejects.toMatchObject({ code: 'ACTIVE_CALLS_UNAVAILABLE' });
     expect(rowsWritten(before, await rowVersions(store.db))).toBe(0);
@@ -69,16 +95,16 @@ describe('active-call guard on delete and unassign', () => {
     const manual = await app.users!.create({ email: 'carol@guard.example', password: TEST_SECRETS.userPassword, tenantId: tenant.id, role: 'user' }, 'admin');
     const ext = await store.db('extensions').where({ number: '102' }).first();
     await app.lifecycle!.assignExtension(manual.id, ext.id, 'admin');
-    fs.channels = [{ ...CALL, presence_id: '102@guard.example.net' }];
+    setChannels([{ ...CALL, presence_id: '102@guard.example.net' }]);
     await expect(app.lifecycle!.unassignExtension(manual.id, ext.id, 'admin')).rejects.toMatchObject({ code: 'USER_IN_ACTIVE_CALL' });
     expect((await store.db('extensions').where({ id: ext.id }).first()).user_id).toBe(manual.id);
-    fs.channels = [];
+    setChannels([]);
     await app.lifecycle!.unassignExtension(manual.id, ext.id, 'admin');
     expect(await store.db('extensions').where({ id: ext.id }).first()).toMatchObject({ user_id: null, link_source: null });
   });
 
   it('deletes an idle synced user, excludes it from later syncs, and logs who did it', async () => {
-    fs.channels = [{ ...CALL, presence_id: '999@guard.example.net' }];
+    setChannels([{ ...CALL, presence_id: '999@guard.example.net' }]);
     await app.lifecycle!.delete(aliceId, 'ops');
     expect(await store.db('users').where({ id: aliceId }).first()).toBeUndefined();
     expect(await store.db('user_exclusions').where({ fusionpbx_user_uuid: alice.uuid }).first()).toMatchObject({ excluded_by: 'ops' });

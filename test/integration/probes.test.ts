@@ -143,26 +143,47 @@ describe('XML-RPC probe (mod_xml_rpc, nock)', () => {
   });
 });
 
+/**
+ * call-list as the REST app answers it (CakeDC/fusionpbx-rest-api actions/call-list.php@d89cfd6a):
+ * `{"data": [...]}` with no pagination; items call_uuid, domain_uuid, state, caller_id_number,
+ * destination_number; `extension` filters to one extension's calls (presence, caller or
+ * destination); a non-dialable `extension` is 400 {"error":"invalid extension"}.
+ */
 describe('REST call-list probe (nock)', () => {
   const client = new RestClient(createRestHttp({ timeoutMs: 300 }), { url: 'https://pbx.example.com', apiKey: 'k:s', timeoutMs: 300, concurrency: 2, pageSize: 50, retries: 0 });
+  const item = (uuid: string, state: string, caller: string | null, destination: string | null) => ({ call_uuid: uuid, domain_uuid: D, state, caller_id_number: caller, destination_number: destination, consulting: null });
   afterEach(() => nock.cleanAll());
 
-  it('matches calls by caller or destination number within the domain', async () => {
+  it('asks for each number and alias of the targets, and counts every call that has not ended', async () => {
+    const asked: unknown[] = [];
     nock('https://pbx.example.com')
-      .post('/app/rest_api/rest.php', (b) => b.action === 'call-list' && b.domain_uuid === D)
-      .reply(200, {
-        data: [
-          { call_uuid: 'c1', domain_uuid: D, state: 'answered', caller_id_number: '101', destination_number: '5551234' },
-          { call_uuid: 'c2', domain_uuid: D, state: 'ended', caller_id_number: '102', destination_number: '103' },
-        ],
-        pagination: { page: 1, per_page: 50, total: 2 },
+      .post('/app/rest_api/rest.php', (b) => b.action === 'call-list' && b.domain_uuid === D && !('page' in b))
+      .times(3)
+      .reply((_u, body) => {
+        const extension = (body as { extension: string }).extension;
+        asked.push(extension);
+        if (extension === '101') return [200, { data: [item('c1', 'bridged', '101', '5551234')] }];
+        if (extension === '5102') return [200, { data: [item('c2', 'ringing', '5559876', '5102')] }];
+        return [200, { data: [item('c3', 'ended', '102', '103')] }];
       });
-    const answer = await new RestCallProbe(client, 500).findCalls([target('101'), target('102')]);
-    expect(answer).toMatchObject({ status: 'ok', calls: [{ number: '101', callUuid: 'c1' }] });
+    const answer = await new RestCallProbe(client, 500).findCalls([target('101'), target('102', { extensionId: 'ext-102', numberAlias: '5102' })]);
+    expect(answer).toMatchObject({ status: 'ok', calls: [{ number: '101', callUuid: 'c1' }, { number: '102', callUuid: 'c2' }] });
+    expect(answer.status === 'ok' && answer.calls).toHaveLength(2);
+    expect(asked.sort()).toEqual(['101', '102', '5102']);
   });
 
-  it('is unknown when the API fails', async () => {
-    nock('https://pbx.example.com').post('/app/rest_api/rest.php').reply(500, 'down');
+  it('matches a number the app cannot filter by (not dialable) against the domain\'s callers and destinations', async () => {
+    nock('https://pbx.example.com')
+      .post('/app/rest_api/rest.php', (b) => b.action === 'call-list' && !('extension' in b))
+      .reply(200, { data: [item('c1', 'answered', 'reception', '5551234'), item('c2', 'answered', '5550000', '104')] });
+    const answer = await new RestCallProbe(client, 500).findCalls([target('reception')]);
+    expect(answer).toMatchObject({ status: 'ok', calls: [{ number: 'reception', callUuid: 'c1' }] });
+  });
+
+  it('is unknown when the API fails, or answers something that is not a call list', async () => {
+    nock('https://pbx.example.com').post('/app/rest_api/rest.php').reply(500, { error: 'event socket error' });
+    expect((await new RestCallProbe(client, 500).findCalls([target('101')])).status).toBe('unknown');
+    nock('https://pbx.example.com').post('/app/rest_api/rest.php').reply(200, { data: [{ uuid: 'no call_uuid' }] });
     expect((await new RestCallProbe(client, 500).findCalls([target('101')])).status).toBe('unknown');
   });
 });

@@ -53,7 +53,7 @@ describe('source faults mid-run: nothing half-written, the next run converges to
     const faults = new Map<string, { action: string; fault: RestFault }>([
       [f.domains[3]!.uuid, { action: 'user-list', fault: 'error' }],
       [f.domains[40]!.uuid, { action: 'extension-list', fault: 'hang' }],
-      [f.domains[77]!.uuid, { action: 'extension-user-list', fault: 'truncate' }],
+      [f.domains[77]!.uuid, { action: 'extension-list', fault: 'truncate' }],
     ]);
     let faulty = false;
     const userLists = new Map<string, number>();

@@ -17,10 +17,22 @@ export interface RestClientOptions {
   retryDelayMs?: number;
 }
 
-const envelope = z.object({
+/**
+ * The REST app's list answers (CakeDC/fusionpbx-rest-api): a paged action answers
+ * `{"data": [...], "pagination": {"page", "per_page", "total"}}` (actions/domain-list.php,
+ * user-list.php, extension-list.php); a per-user or live list answers `{"data": [...]}` whole
+ * (actions/extension-user-list.php, call-list.php). Anything else is not this dialect.
+ */
+const listAnswer = z.object({
   data: z.array(z.unknown()),
-  pagination: z.object({ page: z.coerce.number(), per_page: z.coerce.number(), total: z.coerce.number().int().min(0) }).loose(),
+  pagination: z.object({ page: z.coerce.number(), per_page: z.coerce.number(), total: z.coerce.number().int().min(0) }).loose().optional(),
 });
+
+/** The app bounds `per_page` to 1..200 (rest_api_parse_pagination in lib/input_validation.php). */
+export const MAX_PAGE_SIZE = 200;
+
+/** A listing whose total moved between its pages is read again from the first page, at most this often. */
+const RELISTS = 3;
 
 /** The REST app's endpoint from FUSIONPBX_API_URL. */
 export function restEndpoint(url: string): string {
@@ -71,17 +83,32 @@ export class RestClient {
     this.semaphore = new Semaphore(options.concurrency);
   }
 
-  /** Every row of a list action, page by page until the reported total is reached. */
-  async list(action: string, params: Record<string, string> = {}): Promise<unknown[]> {
+  /**
+   * Every row of a list action: page by page until the announced total when the action pages, the
+   * one answer when it does not. Offset paging shifts rows when FusionPBX changes meanwhile, so a
+   * total that moves between pages means the pages may have skipped a row: the listing starts
+   * again rather than report a user missing who is not.
+   */
+  async list(action: string, params: Record<string, unknown> = {}): Promise<unknown[]> {
+    for (let attempt = 1; ; attempt++) {
+      const rows = await this.listOnce(action, params);
+      if (rows) return rows;
+      if (attempt >= RELISTS) throw new SourceError('bad_response', `${action}: its total changed while it was paged, ${RELISTS} times in a row (FusionPBX is being edited); try again later`);
+    }
+  }
+
+  /** One pass over a listing; null when its total moved between pages. */
+  private async listOnce(action: string, params: Record<string, unknown>): Promise<unknown[] | null> {
     const rows: unknown[] = [];
-    const perPage = this.options.pageSize;
+    const perPage = Math.min(this.options.pageSize, MAX_PAGE_SIZE);
+    let total: number | undefined;
     for (let page = 1; ; page++) {
-      const body = await this.call(action, { ...params, page, per_page: perPage });
-      const parsed = envelope.safeParse(body);
-      if (!parsed.success) throw new SourceError('bad_response', `${action}: the response is not a {data, pagination} list (${parsed.error.issues[0]?.message})`);
-      rows.push(...parsed.data.data);
-      const total = parsed.data.pagination.total;
-      if (rows.length >= total || parsed.data.data.length === 0) {
+      const answer = readList(action, await this.call(action, { ...params, page, per_page: perPage }));
+      rows.push(...answer.data);
+      if (!answer.pagination) return rows;
+      if (total !== undefined && answer.pagination.total !== total) return null;
+      total = answer.pagination.total;
+      if (rows.length >= total || answer.data.length === 0) {
         if (rows.length < total) throw new SourceError('bad_response', `${action}: listed ${rows.length} of the ${total} rows the API announced (a truncated page)`);
         return rows;
       }
@@ -130,6 +157,16 @@ export class RestClient {
       throw new SourceError('bad_response', `${where}: HTTP ${status} but the body is not JSON: ${short}`, status);
     }
   }
+}
+
+/** A list answer, or a clear error naming what came back instead. */
+export function readList(action: string, body: unknown): z.infer<typeof listAnswer> {
+  if (Array.isArray(body)) {
+    throw new SourceError('rejected', `${action}: the REST app answered a bare list, not {"data": [...]}: it is a build older than the paged lists (CakeDC/fusionpbx-rest-api after 1.0.0); update the app`);
+  }
+  const parsed = listAnswer.safeParse(body);
+  if (!parsed.success) throw new SourceError('bad_response', `${action}: the answer is not a {"data": [...]} list (${parsed.error.issues[0]?.path.join('.') || 'body'}: ${parsed.error.issues[0]?.message})`);
+  return parsed.data;
 }
 
 class RetryAfter extends SourceError {

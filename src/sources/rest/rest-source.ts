@@ -1,7 +1,7 @@
+import { isFusionpbxId } from '../../common/fusionpbx-id.js';
 import { mapLimit } from '../../common/semaphore.js';
 import { SourceError } from '../../errors/sync-errors.js';
 import type { Census, DomainSnapshot, UpstreamDomain } from '../model.js';
-import { isUuid } from '../normalize.js';
 import type { FusionpbxSource } from '../source.js';
 import { presentSnapshot, readRows, toDomain, toUser } from '../upstream-rows.js';
 import type { RestClient } from './rest-client.js';
@@ -11,10 +11,14 @@ type Row = Record<string, unknown>;
 /** How long a domain list is reused, so a run's per-domain reads do not each list every domain. */
 const DOMAIN_LIST_TTL_MS = 15_000;
 
+/** How the REST source learns extension links: the owner extension-list names, or every link. */
+export type RestLinks = 'owner' | 'all';
+
 /**
- * The REST API app as a source. A partial one: the common build returns users without email,
- * groups or contact names, so those stay unknown (never empty) unless the build adds `user_email`
- * and `groups`. A domain whose lists answer 404 (a disabled domain) is unknown for the run.
+ * The REST API app (CakeDC/fusionpbx-rest-api) as a source. A partial one: the app returns users
+ * without email, groups or contact names, so those stay unknown (never empty) unless the build
+ * adds `user_email` and `groups`; extensions without number_alias, caller id name or context. A
+ * domain whose lists answer 404 (a disabled domain: rest_api_resolve_domain) is unknown for the run.
  */
 export class RestSource implements FusionpbxSource {
   readonly kind = 'rest' as const;
@@ -23,6 +27,7 @@ export class RestSource implements FusionpbxSource {
   constructor(
     private readonly client: RestClient,
     private readonly concurrency: number,
+    private readonly links: RestLinks = 'owner',
   ) {}
 
   listDomains(): Promise<UpstreamDomain[]> {
@@ -62,16 +67,21 @@ export class RestSource implements FusionpbxSource {
 
   async close(): Promise<void> {}
 
+  /**
+   * A domain's users and extensions. extension-list names each extension's lowest linked user,
+   * which is its owner, unless that link was left behind by a deleted user (the app's link query
+   * does not join v_users). Only then, or with `links: 'all'`, are the users' own links read,
+   * one extension-user-list call per user (the action takes one user_uuid).
+   */
   private async readDomain(domain: UpstreamDomain): Promise<DomainSnapshot> {
-    const [userRows, extensionRows, linkRows] = await Promise.all([
-      this.domainList('user-list', domain.uuid),
-      this.domainList('extension-list', domain.uuid),
-      this.domainList('extension-user-list', domain.uuid),
-    ]);
-    if (userRows === null || extensionRows === null || linkRows === null) {
-      return { state: 'unknown', domain, reason: 'the REST API refused the domain\'s lists (404)', problems: [] };
-    }
-    return presentSnapshot(domain, userRows, withLinks(extensionRows, linkRows));
+    const unknown: DomainSnapshot = { state: 'unknown', domain, reason: "the REST API refused the domain's lists (404)", problems: [] };
+    const [userRows, extensionRows] = await Promise.all([this.domainList('user-list', domain.uuid), this.domainList('extension-list', domain.uuid)]);
+    if (userRows === null || extensionRows === null) return unknown;
+    const listed = new Set(userRows.flatMap((u) => (isFusionpbxId(u.user_uuid) ? [u.user_uuid.toLowerCase()] : [])));
+    const ownerUnlisted = extensionRows.some((e) => isFusionpbxId(e.user_uuid) && !listed.has(e.user_uuid.toLowerCase()));
+    if (this.links === 'owner' && !ownerUnlisted) return presentSnapshot(domain, userRows, withLinks(extensionRows, null));
+    const links = await this.userLinks(domain.uuid, [...listed]);
+    return links ? presentSnapshot(domain, userRows, withLinks(extensionRows, links)) : unknown;
   }
 
   /** A list scoped to one domain; null when the API answers 404 for it. */
@@ -83,26 +93,41 @@ export class RestSource implements FusionpbxSource {
       throw error;
     }
   }
+
+  /**
+   * Extension uuid -> the users linked to it, from each user's extension-user-list; null when the
+   * domain went away meanwhile. A user deleted since the user list answers 404 and has no links.
+   */
+  private async userLinks(domainUuid: string, userUuids: string[]): Promise<Map<string, string[]> | null> {
+    const links = new Map<string, string[]>();
+    let domainGone = false;
+    await mapLimit(userUuids, this.concurrency, async (userUuid) => {
+      const rows = await this.client
+        .list('extension-user-list', { domain_uuid: domainUuid, user_uuid: userUuid })
+        .catch((error: unknown) => {
+          if (!(error instanceof SourceError && error.status === 404)) throw error;
+          if (!error.message.includes('user not found')) domainGone = true;
+          return [];
+        });
+      for (const row of rows as Row[]) {
+        if (!isFusionpbxId(row.extension_uuid)) continue;
+        const ext = row.extension_uuid.toLowerCase();
+        links.set(ext, [...(links.get(ext) ?? []), userUuid]);
+      }
+    });
+    return domainGone ? null : links;
+  }
 }
 
 /**
- * Extension rows with `user_uuids`: every link extension-user-list reports, plus the
- * `user_uuid` extension-list gives (the lowest linked user in this dialect).
+ * Extension rows with `user_uuids`: every link the users' own lists gave, or else the owner
+ * extension-list names (its lowest linked user). An owner that is not an id leaves the links unknown.
  */
-function withLinks(extensions: Row[], links: Row[]): Row[] {
-  const byExtension = new Map<string, Set<string>>();
-  for (const link of links) {
-    const ext = String(link.extension_uuid ?? '').toLowerCase();
-    const user = link.user_uuid;
-    if (!isUuid(user)) continue;
-    const set = byExtension.get(ext) ?? new Set<string>();
-    set.add(user.toLowerCase());
-    byExtension.set(ext, set);
-  }
-  return extensions.map((row) => {
-    const set = new Set(byExtension.get(String(row.extension_uuid ?? '').toLowerCase()) ?? []);
-    if (isUuid(row.user_uuid)) set.add(row.user_uuid.toLowerCase());
-    const { user_uuid: _owner, ...rest } = row;
-    return { ...rest, user_uuids: [...set].sort() };
+function withLinks(extensions: Row[], links: Map<string, string[]> | null): Row[] {
+  return extensions.map(({ user_uuid: owner, ...row }) => {
+    const ext = isFusionpbxId(row.extension_uuid) ? row.extension_uuid.toLowerCase() : '';
+    if (links) return { ...row, user_uuids: links.get(ext) ?? [] };
+    if (owner === null || owner === undefined) return { ...row, user_uuids: [] };
+    return isFusionpbxId(owner) ? { ...row, user_uuids: [owner.toLowerCase()] } : row;
   });
 }
