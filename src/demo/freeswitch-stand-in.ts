@@ -18,6 +18,9 @@ export interface FreeswitchStandInOptions {
   hang?: boolean;
 }
 
+/** How a broken peer answers `api`: a Content-Length that is not a number, or an endless header block. */
+export type EslBreakage = 'bad-length' | 'endless-headers' | null;
+
 export interface FreeswitchStandIn {
   host: string;
   port: number;
@@ -25,6 +28,8 @@ export interface FreeswitchStandIn {
   /** Commands received, for tests (`auth` lines are recorded without the password). */
   commands: string[];
   setHang(hang: boolean): void;
+  /** Makes every `api` answer broken, as a peer that is not FreeSWITCH might (null: answer well again). */
+  setBreakage(breakage: EslBreakage): void;
   close(): Promise<void>;
 }
 
@@ -36,7 +41,7 @@ export interface FreeswitchStandIn {
  */
 export async function startFreeswitchStandIn(options: FreeswitchStandInOptions): Promise<FreeswitchStandIn> {
   const sockets = new Set<Socket>();
-  const state = { hang: options.hang ?? false, channels: options.channels ?? [], commands: [] as string[] };
+  const state = { hang: options.hang ?? false, channels: options.channels ?? [], commands: [] as string[], breakage: null as EslBreakage };
 
   const server: Server = createServer((socket) => {
     sockets.add(socket);
@@ -64,7 +69,9 @@ export async function startFreeswitchStandIn(options: FreeswitchStandInOptions):
           socket.end('Content-Type: command/reply\nReply-Text: +OK bye\n\n');
         } else if (line.startsWith('api ')) {
           const body = api(line.slice(4), state.channels);
-          socket.write(`Content-Type: api/response\nContent-Length: ${Buffer.byteLength(body)}\n\n${body}`);
+          if (state.breakage === 'bad-length') socket.write(`Content-Type: api/response\nContent-Length: 1x2\n\n${body}`);
+          else if (state.breakage === 'endless-headers') socket.write(`Content-Type: api/response\n${'X-Filler: y\n'.repeat(4096)}`);
+          else socket.write(`Content-Type: api/response\nContent-Length: ${Buffer.byteLength(body)}\n\n${body}`);
         } else {
           socket.write('Content-Type: command/reply\nReply-Text: -ERR command not found\n\n');
         }
@@ -84,6 +91,7 @@ export async function startFreeswitchStandIn(options: FreeswitchStandInOptions):
     },
     commands: state.commands,
     setHang: (hang) => (state.hang = hang),
+    setBreakage: (breakage) => (state.breakage = breakage),
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

@@ -1,4 +1,4 @@
-import axios from 'axios';
+import { createHttp } from '../common/http.js';
 import type { Config } from '../config/config.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { RestClient } from '../sources/rest/rest-client.js';
@@ -13,7 +13,7 @@ export function createProbe(config: Config, metrics: Metrics, rest: RestClient |
     return new EslProbe({ nodes: config.FREESWITCH_ESL, password: config.FREESWITCH_ESL_PASSWORD!, timeoutMs: config.PROBE_TIMEOUT_MS }, metrics);
   }
   if (config.ACTIVE_CALLS === 'xmlrpc') {
-    return new XmlRpcProbe(axios.create({ maxRedirects: 0 }), config.FREESWITCH_XMLRPC_URL!, config.PROBE_TIMEOUT_MS, metrics);
+    return new XmlRpcProbe(createHttp({ timeoutMs: config.PROBE_TIMEOUT_MS }), config.FREESWITCH_XMLRPC_URL!, config.PROBE_TIMEOUT_MS, metrics);
   }
   if (!rest) throw new Error('ACTIVE_CALLS=rest needs FUSIONPBX_API_URL and FUSIONPBX_API_KEY');
   return new RestCallProbe(rest, config.PROBE_TIMEOUT_MS, metrics);

@@ -1,4 +1,5 @@
 import type { AxiosInstance } from 'axios';
+import { deadline, transportProblem } from '../common/http.js';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { Metrics } from '../observability/metrics.js';
 import type { ActiveCallProbe, CallTarget, ProbeAnswer } from './active-call-probe.js';
@@ -14,7 +15,8 @@ export class XmlRpcProbe implements ActiveCallProbe {
   private readonly url: string;
   private readonly auth: { username: string; password: string } | undefined;
   private readonly node: string;
-  private readonly parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', parseTagValue: false, isArray: (name) => name === 'row' });
+  // No entity expansion: FreeSWITCH's reply has none, and a hostile one would expand without bound.
+  private readonly parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', parseTagValue: false, processEntities: false, isArray: (name) => name === 'row' });
 
   constructor(
     private readonly http: AxiosInstance,
@@ -33,15 +35,15 @@ export class XmlRpcProbe implements ActiveCallProbe {
   async findCalls(targets: CallTarget[]): Promise<ProbeAnswer> {
     try {
       const ask = async () => {
-        const response = await this.http.get<string>(this.url, { auth: this.auth, timeout: this.timeoutMs, responseType: 'text', transformResponse: (b: unknown) => b, validateStatus: () => true });
+        const response = await this.http.get<string>(this.url, { auth: this.auth, signal: deadline(this.timeoutMs), headers: { accept: 'text/xml' } });
         if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
         return this.rows(String(response.data));
       };
       const rows = await (this.metrics ? this.metrics.observeProbe('xmlrpc', this.node, ask) : ask());
       return { status: 'ok', calls: matchChannels(rows, targets, this.node) };
     } catch (error) {
-      const code = (error as { code?: string }).code;
-      return { status: 'unknown', reason: `mod_xml_rpc at ${this.node}: ${code === 'ECONNABORTED' || code === 'ETIMEDOUT' ? 'timed out' : (error as Error).message}` };
+      const problem = (error as { code?: unknown }).code === undefined ? (error as Error).message : transportProblem(error);
+      return { status: 'unknown', reason: `mod_xml_rpc at ${this.node}: ${problem}` };
     }
   }
 

@@ -2,7 +2,8 @@ import type { Config } from '../config/config.js';
 import type { Metrics } from '../observability/metrics.js';
 import { createKnex } from '../store/db.js';
 import { DatabaseSource } from './database/database-source.js';
-import { RestClient, createRestHttp } from './rest/rest-client.js';
+import { createHttp } from '../common/http.js';
+import { RestClient } from './rest/rest-client.js';
 import { RestSource } from './rest/rest-source.js';
 import type { FusionpbxSource } from './source.js';
 
@@ -10,7 +11,7 @@ import type { FusionpbxSource } from './source.js';
 export function createRestClient(config: Config, metrics: Metrics): RestClient | null {
   if (!config.FUSIONPBX_API_URL || !config.FUSIONPBX_API_KEY) return null;
   return new RestClient(
-    createRestHttp({ timeoutMs: config.FUSIONPBX_API_TIMEOUT_MS }),
+    createHttp({ timeoutMs: config.FUSIONPBX_API_TIMEOUT_MS }),
     {
       url: config.FUSIONPBX_API_URL,
       apiKey: config.FUSIONPBX_API_KEY,

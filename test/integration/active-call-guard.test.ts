@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FusionpbxFactory } from '../../src/demo/fusionpbx-factory.js';
 import { startFreeswitchStandIn, type FreeswitchStandIn, type StandInChannel } from '../../src/demo/freeswitch-stand-in.js';
 import { startRestStandIn, type RestStandIn } from '../../src/demo/rest-stand-in.js';
+import { apiClient } from '../helpers/api.js';
 import { startTestApp, syncOnce, type TestApp } from '../helpers/app.js';
 import { createFusionpbxDatabase, createStoreDatabase, rowVersions, rowsWritten, type TestDatabase } from '../helpers/databases.js';
 import { TEST_SECRETS } from '../helpers/env.js';
@@ -39,7 +40,7 @@ describe.each(['esl', 'rest'] as const)('active-call guard on delete and unassig
       probe === 'esl'
         ? { ACTIVE_CALLS: 'esl', FREESWITCH_ESL: `127.0.0.1:${fs.port}`, FREESWITCH_ESL_PASSWORD: TEST_SECRETS.eslPassword }
         : { ACTIVE_CALLS: 'rest', FUSIONPBX_API_URL: rest.url, FUSIONPBX_API_KEY: REST_KEY };
-    app = await startTestApp({ store: store.url, fusionpbx: fpbx.url }, { ...probeEnv, PROBE_TIMEOUT_MS: '500' }, { source: true, probe: true });
+    app = await startTestApp({ store: store.url, fusionpbx: fpbx.url }, { ...probeEnv, PROBE_TIMEOUT_MS: '500' }, { source: true, probe: true, api: true });
     await syncOnce(app);
     aliceId = (await store.db('users').where({ fusionpbx_user_uuid: alice.uuid }).first()).id;
   });
@@ -61,7 +62,32 @@ describe.each(['esl', 'rest'] as const)('active-call guard on delete and unassig
   beforeEach(() => {
     setChannels([]);
     setHang(false);
+    fs.setBreakage(null);
   });
+
+  it.runIf(probe === 'esl').each(['bad-length', 'endless-headers'] as const)(
+    'a peer that breaks the framing (%s) gets the delete a 503 within PROBE_TIMEOUT_MS plus a second; /healthz answers throughout',
+    async (breakage) => {
+      setChannels([CALL]);
+      fs.setBreakage(breakage);
+      const api = apiClient(app.server!);
+      const started = performance.now();
+      let done = false;
+      const deleting = api('DELETE', `/v1/users/${aliceId}`).finally(() => (done = true));
+      const health: number[] = [];
+      while (!done) {
+        health.push((await api('GET', '/healthz')).status);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const reply = await deleting;
+      expect(reply.status).toBe(503);
+      expect(reply.body).toMatchObject({ error: { code: 'ACTIVE_CALLS_UNAVAILABLE', message: expect.stringMatching(/broke its framing/) } });
+      expect(performance.now() - started).toBeLessThan(500 + 1000);
+      expect(health.length).toBeGreaterThan(0);
+      expect(health.every((s) => s === 200)).toBe(true);
+      expect(await store.db('users').where({ id: aliceId }).first()).toBeDefined();
+    },
+  );
 
   it('refuses to delete a user whose extension is in a call (409), and writes nothing', async () => {
     setChannels([CALL]);

@@ -1,5 +1,5 @@
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
-import axios from 'axios';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFreeswitchStandIn, type FreeswitchStandIn } from '../../src/demo/freeswitch-stand-in.js';
@@ -7,7 +7,9 @@ import type { CallTarget } from '../../src/probes/active-call-probe.js';
 import { EslProbe } from '../../src/probes/esl/esl-probe.js';
 import { RestCallProbe } from '../../src/probes/rest-call-probe.js';
 import { XmlRpcProbe } from '../../src/probes/xmlrpc-probe.js';
-import { RestClient, createRestHttp } from '../../src/sources/rest/rest-client.js';
+import { createHttp } from '../../src/common/http.js';
+import { RestClient } from '../../src/sources/rest/rest-client.js';
+import { MAX_ANSWER_BYTES } from '../../src/common/http.js';
 
 const D = '6f1c0c52-6a4e-4d7e-9a0f-2f6f3f0f9b11';
 const target = (number: string, extra: Partial<CallTarget> = {}): CallTarget => ({
@@ -103,7 +105,7 @@ describe('event-socket probe against a FreeSWITCH peer speaking the real framing
 
 describe('XML-RPC probe (mod_xml_rpc, nock)', () => {
   const base = 'http://freeswitch:works@fs.example.net:8080';
-  const probe = () => new XmlRpcProbe(axios.create(), base, 500);
+  const probe = () => new XmlRpcProbe(createHttp({ timeoutMs: 500 }), base, 500);
   afterEach(() => nock.cleanAll());
 
   it('parses show channels as xml and matches presence ids, with Basic auth from the URL', async () => {
@@ -135,6 +137,14 @@ describe('XML-RPC probe (mod_xml_rpc, nock)', () => {
     expect((await probe().findCalls([target('101')])).status).toBe('unknown');
   });
 
+  it('is unknown on an answer larger than the limit, and does not expand entities', async () => {
+    nock('http://fs.example.net:8080').get('/xmlapi/show').query(true).reply(200, `<result row_count="0">${' '.repeat(MAX_ANSWER_BYTES)}</result>`);
+    expect(await probe().findCalls([target('101')])).toMatchObject({ status: 'unknown', reason: expect.stringMatching(/more than \d+ bytes/) });
+    const bomb = `<!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><result row_count="1"><row row_id="1"><uuid>&b;</uuid><presence_id>101@acme.example.net</presence_id><callstate>ACTIVE</callstate></row></result>`;
+    nock('http://fs.example.net:8080').get('/xmlapi/show').query(true).reply(200, bomb);
+    expect(await probe().findCalls([target('101')])).toMatchObject({ status: 'ok', calls: [{ callUuid: '&b;' }] });
+  });
+
   it('is unknown on a timeout, and never shows the credentials', async () => {
     nock('http://fs.example.net:8080').get('/xmlapi/show').query(true).delay(1000).reply(200, '<result row_count="0"/>');
     const answer = await probe().findCalls([target('101')]);
@@ -150,7 +160,7 @@ describe('XML-RPC probe (mod_xml_rpc, nock)', () => {
  * destination); a non-dialable `extension` is 400 {"error":"invalid extension"}.
  */
 describe('REST call-list probe (nock)', () => {
-  const client = new RestClient(createRestHttp({ timeoutMs: 300 }), { url: 'https://pbx.example.com', apiKey: 'k:s', timeoutMs: 300, concurrency: 2, pageSize: 50, retries: 0 });
+  const client = new RestClient(createHttp({ timeoutMs: 300 }), { url: 'https://pbx.example.com', apiKey: 'k:s', timeoutMs: 300, concurrency: 2, pageSize: 50, retries: 0 });
   const item = (uuid: string, state: string, caller: string | null, destination: string | null) => ({ call_uuid: uuid, domain_uuid: D, state, caller_id_number: caller, destination_number: destination, consulting: null });
   afterEach(() => nock.cleanAll());
 
@@ -185,5 +195,35 @@ describe('REST call-list probe (nock)', () => {
     expect((await new RestCallProbe(client, 500).findCalls([target('101')])).status).toBe('unknown');
     nock('https://pbx.example.com').post('/app/rest_api/rest.php').reply(200, { data: [{ uuid: 'no call_uuid' }] });
     expect((await new RestCallProbe(client, 500).findCalls([target('101')])).status).toBe('unknown');
+  });
+});
+
+/** A peer that answers at once and then drips its body a byte at a time, forever. */
+async function dripping(): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createHttpServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    const timer = setInterval(() => res.write(' '), 50);
+    res.on('close', () => clearInterval(timer));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))) };
+}
+
+describe('a peer that drips its answer is cut at the deadline', () => {
+  it('mod_xml_rpc and the REST app alike', async () => {
+    const peer = await dripping();
+    try {
+      let started = performance.now();
+      const xml = await new XmlRpcProbe(createHttp({ timeoutMs: 300 }), peer.url, 300).findCalls([target('101')]);
+      expect(xml).toMatchObject({ status: 'unknown', reason: expect.stringMatching(/timed out/) });
+      expect(performance.now() - started).toBeLessThan(1300);
+      started = performance.now();
+      const client = new RestClient(createHttp({ timeoutMs: 300 }), { url: peer.url, apiKey: 'k:s', timeoutMs: 300, concurrency: 1, pageSize: 50, retries: 0 });
+      await expect(client.call('domain-list')).rejects.toThrow(/timed out/);
+      expect(performance.now() - started).toBeLessThan(1300);
+    } finally {
+      await peer.close();
+    }
   });
 });

@@ -2,7 +2,8 @@ import nock from 'nock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SourceError } from '../../src/errors/sync-errors.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { RestClient, createRestHttp, restEndpoint } from '../../src/sources/rest/rest-client.js';
+import { createHttp } from '../../src/common/http.js';
+import { RestClient, restEndpoint } from '../../src/sources/rest/rest-client.js';
 import { RestSource } from '../../src/sources/rest/rest-source.js';
 import { LogCapture } from '../helpers/app.js';
 
@@ -16,7 +17,7 @@ const uuidN = (n: number) => `0b7d9b0e-1c55-0b0b-0a7e-${n.toString(16).padStart(
 
 function client(overrides: Partial<ConstructorParameters<typeof RestClient>[1]> = {}) {
   const options = { url: BASE, apiKey: `${KEY_UUID}:${SECRET}`, timeoutMs: 300, concurrency: 2, pageSize: 2, retries: 3, retryDelayMs: 5, ...overrides };
-  return new RestClient(createRestHttp(options), options);
+  return new RestClient(createHttp(options), options);
 }
 
 type Body = { action: string; page?: number; per_page?: number; domain_uuid?: string; user_uuid?: string };

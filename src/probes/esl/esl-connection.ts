@@ -1,17 +1,13 @@
 import { connect, type Socket } from 'node:net';
-
-export interface EslMessage {
-  headers: Record<string, string>;
-  body: string;
-}
+import { EslFrameReader, type EslMessage } from './esl-frames.js';
 
 /**
- * A minimal FreeSWITCH event-socket client (inbound mode): header blocks ended by a blank line,
- * and a body of exactly `Content-Length` bytes when that header is present. Replies arrive in the
- * order of the commands, so each command waits for the next message.
+ * A minimal FreeSWITCH event-socket client (inbound mode) over EslFrameReader. Replies arrive in
+ * the order of the commands, so each command waits for the next message. A peer that breaks the
+ * framing is cut off: the command waiting fails at once.
  */
 export class EslConnection {
-  private buffer = Buffer.alloc(0);
+  private readonly reader = new EslFrameReader();
   private readonly queue: EslMessage[] = [];
   private waiter: { resolve: (m: EslMessage) => void; reject: (e: Error) => void } | null = null;
   private failure: Error | null = null;
@@ -68,19 +64,17 @@ export class EslConnection {
   }
 
   private receive(chunk: Buffer): void {
-    this.buffer = Buffer.concat([this.buffer, chunk]);
-    for (;;) {
-      const end = this.buffer.indexOf('\n\n');
-      if (end < 0) return;
-      const headers = parseHeaders(this.buffer.subarray(0, end).toString('utf8'));
-      const length = Number(headers['Content-Length'] ?? 0);
-      if (this.buffer.length < end + 2 + length) return;
-      const body = this.buffer.subarray(end + 2, end + 2 + length).toString('utf8');
-      this.buffer = this.buffer.subarray(end + 2 + length);
-      // Notices the socket sends on its own are not replies.
-      if (headers['Content-Type'] === 'text/disconnect-notice') continue;
-      this.deliver({ headers, body });
+    if (this.failure) return;
+    let messages: EslMessage[];
+    try {
+      messages = this.reader.push(chunk);
+    } catch (error) {
+      this.fail(new Error(`the event socket broke its framing: ${(error as Error).message}`));
+      this.socket.destroy();
+      return;
     }
+    // Notices the socket sends on its own are not replies.
+    for (const message of messages) if (message.headers['Content-Type'] !== 'text/disconnect-notice') this.deliver(message);
   }
 
   private deliver(message: EslMessage): void {
@@ -95,22 +89,5 @@ export class EslConnection {
     const waiter = this.waiter;
     this.waiter = null;
     waiter?.reject(this.failure);
-  }
-}
-
-function parseHeaders(block: string): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const line of block.split('\n')) {
-    const at = line.indexOf(':');
-    if (at > 0) headers[line.slice(0, at).trim()] = safeDecode(line.slice(at + 1).trim());
-  }
-  return headers;
-}
-
-function safeDecode(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
   }
 }

@@ -1,4 +1,5 @@
-import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import type { AxiosInstance, AxiosResponse } from 'axios';
+import { deadline, transportProblem } from '../../common/http.js';
 import { z } from 'zod';
 import { withRetries } from '../../common/retry.js';
 import { Semaphore } from '../../common/semaphore.js';
@@ -45,20 +46,6 @@ export function restEndpoint(url: string): string {
 function printableUrl(url: string): string {
   const u = new URL(url);
   return `${u.protocol}//${u.host}${u.pathname}`;
-}
-
-/** One axios instance for the whole process, built by the composition root. */
-export function createRestHttp(options: Pick<RestClientOptions, 'timeoutMs'>): AxiosInstance {
-  return axios.create({
-    timeout: options.timeoutMs,
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
-    // Every status comes back as a response; the client decides what it means.
-    validateStatus: () => true,
-    transitional: { clarifyTimeoutError: true },
-    maxRedirects: 0,
-    responseType: 'text',
-    transformResponse: (body: unknown) => body,
-  });
 }
 
 /**
@@ -121,7 +108,7 @@ export class RestClient {
     const attempt = () =>
       this.semaphore.run(async () => {
         const response = await this.http
-          .post<string>(this.endpoint, JSON.stringify({ action, ...params }), { auth: this.auth })
+          .post<string>(this.endpoint, JSON.stringify({ action, ...params }), { auth: this.auth, signal: deadline(this.options.timeoutMs) })
           .catch((error: unknown) => {
             throw transportError(action, error);
           });
@@ -186,9 +173,7 @@ function retryAfterMs(header: unknown): number | undefined {
 }
 
 function transportError(action: string, error: unknown): SourceError {
-  const code = (error as { code?: string } | null)?.code ?? 'network error';
-  const what = code === 'ETIMEDOUT' || code === 'ECONNABORTED' ? 'timed out' : `failed (${code})`;
-  return new SourceError('unavailable', `action=${action}: the request ${what}`);
+  return new SourceError('unavailable', `action=${action}: the request ${transportProblem(error)}`);
 }
 
 function shortBody(body: unknown): string {
