@@ -33,6 +33,25 @@ describe('upstream rows', () => {
     expect(toUser(row({ user_email: `  ${long} ` }))).toMatchObject({ value: { email: long } });
   });
 
+  it('refuses an email holding a control or format character, every time (no state carried between calls)', () => {
+    // A global pattern used with test() kept its lastIndex: after one refusal, the next address
+    // with a control character early in it passed.
+    for (let i = 0; i < 3; i++) {
+      expect(normalizeEmail('somebody.with.a.long.local.part@example.com\u0001').email).toBeNull();
+      expect(normalizeEmail('a\u0001b@x.io').email).toBeNull();
+    }
+    for (const invisible of ['\u200b', '\u200d', '\u2060', '\ufeff', '\u202e', '\u2066', '\u00ad']) {
+      expect(normalizeEmail(`ad${invisible}min@x.io`)).toMatchObject({ email: null, warning: expect.stringMatching(/not a valid address/) });
+    }
+    expect(normalizeEmail('admin@x.io').email).toBe('admin@x.io');
+  });
+
+  it('drops bidi overrides from names, keeps joined emoji', () => {
+    expect(cleanName('Eve\u202e\u2066lyn')).toBe('Evelyn');
+    expect(cleanName('👩\u200d💻 Ada')).toBe('👩\u200d💻 Ada');
+    expect(normalizeDomainName('acme\u202e.example.net')).toBe('acme.example.net');
+  });
+
   it('keeps emoji and right-to-left names, drops control characters', () => {
     expect(cleanName(' Zoë 🎧 ')).toBe('Zoë 🎧');
     expect(cleanName('نور\u0000الهدى')).toBe('نور الهدى');
