@@ -44,8 +44,9 @@ export function createSyncProcessor(deps: ProcessorDeps) {
       const final = !isTransient(error) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       log.warn({ err: error, final }, final ? 'job failed for good' : 'job failed; it will be retried');
       if (final) await onFinalFailure(deps, job.name, parsed.data, error);
+      // BullMQ keeps a failed job's message and stack in Redis: ours, never the error's own text.
       if (!isTransient(error)) throw new UnrecoverableError(describeError(error));
-      throw error;
+      throw new Error(describeError(error));
     }
   };
 }

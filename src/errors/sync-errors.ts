@@ -53,14 +53,44 @@ export function isStatementError(error: unknown): boolean {
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !/^(08|53|57|58)/.test(code);
 }
 
+/** Names of the SQLSTATEs whose PostgreSQL messages quote the value at fault (classes 22 and 23). */
+const VALUE_CONDITIONS: Record<string, string> = {
+  '22001': 'a value too long for its column',
+  '22003': 'a number out of range',
+  '22007': 'an invalid date or time',
+  '22008': 'a date or time out of range',
+  '22021': 'a character the encoding cannot hold',
+  '22P02': 'a value of the wrong type',
+  '23502': 'a missing value where one is required',
+  '23503': 'a reference to a row that does not exist',
+  '23505': 'a value that must be unique is taken',
+  '23514': 'a row that breaks a check',
+};
+
+/** A PostgreSQL error as pg raises it: a SQLSTATE code and the names (never values) of what it concerns. */
+interface DatabaseError extends Error {
+  code: string;
+  constraint?: string;
+  table?: string;
+  column?: string;
+}
+
+export function isDatabaseError(error: unknown): error is DatabaseError {
+  return error instanceof Error && typeof (error as { code?: unknown }).code === 'string' && 'routine' in error;
+}
+
 /**
- * A one-line description of an error for a run's record: knex puts the whole SQL text in front
- * of a database error's message, which helps nobody reading a run.
+ * A one-line description of an error, for a run's record, a log line and BullMQ's failed reason.
+ * A database error is told by its code, its condition and the names of the table, column and
+ * constraint, never by its message or detail when PostgreSQL quotes a value in them (classes 22
+ * and 23: "Key (email)=(...)", "Failing row contains (...)", an invalid input): those values are
+ * users' emails, names and password hashes. Other database messages lose the SQL knex puts first.
  */
 export function describeError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
-  const code = (error as { code?: unknown }).code;
-  const isDatabase = typeof code === 'string' && 'routine' in error;
-  const message = isDatabase && error.message.includes(' - ') ? error.message.slice(error.message.lastIndexOf(' - ') + 3) : error.message;
-  return isDatabase ? `database error ${code}: ${message}` : message;
+  if (!isDatabaseError(error)) return error.message;
+  const where = [error.table && `table ${error.table}`, error.column && `column ${error.column}`, error.constraint && `constraint ${error.constraint}`].filter(Boolean).join(', ');
+  if (/^2[23]/.test(error.code)) return `database error ${error.code}: ${VALUE_CONDITIONS[error.code] ?? 'a data or integrity error'}${where ? ` (${where})` : ''}`;
+  const message = error.message.includes(' - ') ? error.message.slice(error.message.lastIndexOf(' - ') + 3) : error.message;
+  return `database error ${error.code}: ${message}${where ? ` (${where})` : ''}`;
 }

@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { describeError, isDatabaseError } from '../errors/sync-errors.js';
 
 export type { Logger } from 'pino';
 
@@ -38,7 +39,7 @@ const MAX_DEPTH = 5;
  * with wildcard paths: a sixth of the admin API's CPU went to the request log.)
  */
 export function censor(value: unknown, depth = 0): unknown {
-  if (value instanceof Error) return censor(pino.stdSerializers.err(value), depth);
+  if (value instanceof Error) return censor(serializeError(value), depth);
   if (depth > MAX_DEPTH || value === null || typeof value !== 'object' || ArrayBuffer.isView(value) || value instanceof Date) return value;
   if (Array.isArray(value)) {
     const items = value.map((item) => censor(item, depth + 1));
@@ -51,6 +52,18 @@ export function censor(value: unknown, depth = 0): unknown {
     if (next !== item) (copy ??= { ...(value as Record<string, unknown>) })[key] = next;
   }
   return copy ?? value;
+}
+
+/**
+ * An error as a log line holds it. A database error keeps its code and the names of what it
+ * concerns, and its stack frames under our own description: its message and detail may quote the
+ * values of a row (emails, names, a password hash), and so does the first line of its stack.
+ */
+function serializeError(error: Error): unknown {
+  if (!isDatabaseError(error)) return pino.stdSerializers.err(error);
+  const description = describeError(error);
+  const frames = (error.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
+  return { type: error.constructor.name, code: error.code, message: description, table: error.table, column: error.column, constraint: error.constraint, stack: [description, ...frames].join('\n') };
 }
 
 const censorObject = (o: Record<string, unknown>) => censor(o) as Record<string, unknown>;

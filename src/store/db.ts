@@ -33,6 +33,9 @@ export function createKnex(url: string, options: DbOptions): Knex {
       keepAlive: true,
     },
     pool: { min: 0, max: options.poolMax ?? 10, idleTimeoutMillis: 30_000 },
+    // An error's message carries the SQL with `$1` placeholders, never the bound values (emails,
+    // names, password hashes): messages are logged, and kept by BullMQ as a failed job's reason.
+    compileSqlOnError: false,
     acquireConnectionTimeout: 30_000,
     log: {
       warn: (message: unknown) => options.logger?.debug({ knex: String(message) }, 'knex warning'),
