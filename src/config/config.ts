@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { ConfigError } from '../errors/sync-errors.js';
+import { parseAdminTokens, type AdminToken } from './admin-tokens.js';
 import { parseMaxDisable, type MaxDisable } from './max-disable.js';
+import { SECRET_VARIABLES, withSecretFiles } from './secret-files.js';
 
 /** The parts a process needs; each command asks only for what it uses (`migrate` needs no Redis). */
 export interface ConfigNeeds {
@@ -90,11 +93,22 @@ const envSchema = z.object({
   SYNC_RUN_RETENTION_DAYS: positiveInt(90),
   /** Admin HTTP API. */
   ADMIN_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  ADMIN_HOST: z.string().trim().default('0.0.0.0'),
-  /** Bearer token for every /v1 route. No default. */
+  /** Loopback by default; the container image sets 0.0.0.0. */
+  ADMIN_HOST: z.string().trim().default('127.0.0.1'),
+  /** Serve the admin API over HTTPS: a PEM certificate (chain) and its key, both or neither. */
+  ADMIN_TLS_CERT_FILE: z.string().trim().min(1).optional(),
+  ADMIN_TLS_KEY_FILE: z.string().trim().min(1).optional(),
+  /** Bearer token with every scope. No default. */
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
-  /** Extra labelled tokens, `label:token,label:token`; the label is recorded as the actor. */
+  /** More tokens, `label:token` (every scope) or `label[read+verify]:token`; the label is recorded as the actor. */
   ADMIN_TOKENS: z.string().optional(),
+  /** When set, /metrics needs `Authorization: Bearer <METRICS_TOKEN>` (and the token opens nothing else). */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Failed verifications of one email within the window before POST /v1/auth/verify answers 429 for it. */
+  LOGIN_MAX_FAILURES: positiveInt(10),
+  LOGIN_FAILURE_WINDOW_SECONDS: positiveInt(900),
+  /** Failed verifications from one end-user address (`clientAddress`) within the window before it is refused. */
+  LOGIN_ADDRESS_MAX_FAILURES: positiveInt(100),
   ADMIN_BODY_LIMIT: positiveInt(64 * 1024),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Queue key prefix; use a hash tag such as `{fps}` on Redis Cluster. */
@@ -116,14 +130,17 @@ const envSchema = z.object({
 
 type Env = z.infer<typeof envSchema>;
 
-/** Every environment variable the daemon reads (README and .env.example document each one). */
+/** Every environment variable the daemon reads (README and .env.example document each one), besides the `<NAME>_FILE` forms of the secrets. */
 export const CONFIG_VARIABLES = Object.keys(envSchema.shape);
+export { SECRET_VARIABLES };
 
 export interface Config extends Omit<Env, 'SYNC_MAX_DISABLE' | 'FREESWITCH_ESL' | 'ADMIN_TOKENS'> {
   SYNC_MAX_DISABLE: MaxDisable;
   FREESWITCH_ESL: Array<{ host: string; port: number }>;
-  /** Every accepted admin token with its label (ADMIN_TOKEN is labelled `admin`). */
-  adminTokens: Array<{ label: string; token: string }>;
+  /** Every accepted admin token with its label and scopes (ADMIN_TOKEN is `admin`, every scope). */
+  adminTokens: AdminToken[];
+  /** The admin API's certificate and key, read at start, when it serves HTTPS. */
+  adminTls: { cert: Buffer; key: Buffer } | null;
 }
 
 /**
@@ -131,12 +148,12 @@ export interface Config extends Omit<Env, 'SYNC_MAX_DISABLE' | 'FREESWITCH_ESL' 
  * nothing is defaulted that would be a secret.
  */
 export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = {}): Config {
-  const parsed = envSchema.safeParse(emptyToUndefined(env));
   const problems: string[] = [];
+  const parsed = envSchema.safeParse(withSecretFiles(emptyToUndefined(env), problems));
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issueMessage(issue)}`);
-    throw new ConfigError(problems);
   }
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   const require = (name: keyof Env, why: string) => {
     if (e[name] === undefined) problems.push(`${name}: required ${why}`);
@@ -174,6 +191,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = {}): Con
       require('FUSIONPBX_API_KEY', 'when ACTIVE_CALLS=rest');
     }
   }
+  const adminTls = readTls(e.ADMIN_TLS_CERT_FILE, e.ADMIN_TLS_KEY_FILE, problems);
   if (problems.length > 0 || !maxDisable) throw new ConfigError(problems);
 
   return {
@@ -181,7 +199,25 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = {}): Con
     SYNC_MAX_DISABLE: maxDisable,
     FREESWITCH_ESL: parseHostPorts(e.FREESWITCH_ESL),
     adminTokens,
+    adminTls,
   };
+}
+
+function readTls(certFile: string | undefined, keyFile: string | undefined, problems: string[]): Config['adminTls'] {
+  if (certFile === undefined && keyFile === undefined) return null;
+  if (certFile === undefined || keyFile === undefined) {
+    problems.push(`${certFile === undefined ? 'ADMIN_TLS_CERT_FILE' : 'ADMIN_TLS_KEY_FILE'}: required with ${certFile === undefined ? 'ADMIN_TLS_KEY_FILE' : 'ADMIN_TLS_CERT_FILE'} (both or neither)`);
+    return null;
+  }
+  const read = (name: string, path: string) => {
+    try {
+      return readFileSync(path);
+    } catch (error) {
+      problems.push(`${name}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      return Buffer.alloc(0);
+    }
+  };
+  return { cert: read('ADMIN_TLS_CERT_FILE', certFile), key: read('ADMIN_TLS_KEY_FILE', keyFile) };
 }
 
 function checkCron(pattern: string, tz: string): string | undefined {
@@ -213,21 +249,6 @@ function parseHostPorts(value: string | undefined): Array<{ host: string; port: 
   });
 }
 
-function parseAdminTokens(single: string | undefined, list: string | undefined, problems: string[]) {
-  const tokens: Array<{ label: string; token: string }> = single ? [{ label: 'admin', token: single }] : [];
-  for (const entry of (list ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
-    const at = entry.indexOf(':');
-    const label = entry.slice(0, at);
-    const token = entry.slice(at + 1);
-    if (at < 1 || !/^[\w.-]{1,64}$/.test(label) || token.length < 16) {
-      problems.push('ADMIN_TOKENS: each entry must be label:token with a token of at least 16 characters');
-      return tokens;
-    }
-    tokens.push({ label, token });
-  }
-  return tokens;
-}
-
 function emptyToUndefined(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   for (const [key, value] of Object.entries(env)) out[key] = value === '' ? undefined : value;
@@ -256,7 +277,9 @@ export function describeConfig(config: Config): Record<string, unknown> {
     maxDisable: config.SYNC_MAX_DISABLE,
     mappingFile: config.SYNC_MAPPING_FILE,
     adminPort: config.ADMIN_PORT,
-    adminTokens: config.adminTokens.map((t) => t.label),
+    adminTokens: config.adminTokens.map((t) => `${t.label}[${t.scopes.join('+')}]`),
+    metricsToken: config.METRICS_TOKEN ? 'set' : 'unset (open /metrics)',
+    https: config.adminTls !== null,
     workerConcurrency: config.WORKER_CONCURRENCY,
   };
 }

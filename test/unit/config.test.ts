@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeConfig, loadConfig, type ConfigNeeds } from '../../src/config/config.js';
+import { SCOPES } from '../../src/config/admin-tokens.js';
+import { SECRET_VARIABLES, describeConfig, loadConfig, type ConfigNeeds } from '../../src/config/config.js';
 import { parseMapping } from '../../src/config/mapping-file.js';
 import { ConfigError } from '../../src/errors/sync-errors.js';
 
@@ -76,6 +80,48 @@ describe('configuration', () => {
     const text = JSON.stringify(describeConfig(loadConfig(base, all)));
     for (const secret of [':pw@', 'fpw', 'esl-secret', 'a-very-long-admin-token']) expect(text).not.toContain(secret);
     expect(text).toContain('pbx1:8021');
+  });
+
+  it('reads each secret from <NAME>_FILE, trailing newline trimmed; refuses both forms and an unreadable file, naming the variable only', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fps-config-'));
+    try {
+      const file = (name: string, text: string) => (writeFileSync(join(dir, name), text), join(dir, name));
+      const env = { ...base, ADMIN_TOKEN: undefined, DATABASE_URL: undefined, ADMIN_TOKEN_FILE: file('token', 'token-from-a-file-0123456789\n'), DATABASE_URL_FILE: file('db', 'postgres://app:filepw@db/users\r\n') };
+      const config = loadConfig(env, all);
+      expect(config.adminTokens).toEqual([{ label: 'admin', token: 'token-from-a-file-0123456789', scopes: SCOPES }]);
+      expect(config.DATABASE_URL).toBe('postgres://app:filepw@db/users');
+      const both = problems({ ...env, ADMIN_TOKEN: 'a-very-long-admin-token' });
+      expect(both).toEqual(['ADMIN_TOKEN_FILE: ADMIN_TOKEN is set too; set one of them']);
+      const missing = problems({ ...base, REDIS_URL: undefined, REDIS_URL_FILE: join(dir, 'nope') });
+      expect(missing).toEqual([`REDIS_URL_FILE: cannot read ${join(dir, 'nope')} (ENOENT)`]);
+      expect(SECRET_VARIABLES).toEqual(expect.arrayContaining(['ADMIN_TOKENS', 'METRICS_TOKEN', 'FUSIONPBX_DATABASE_URL', 'FUSIONPBX_API_KEY', 'FREESWITCH_ESL_PASSWORD']));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads scoped tokens: label:token has every scope, label[a+b]:token only those; an unknown scope or a reused label is named', () => {
+    const config = loadConfig({ ...base, ADMIN_TOKENS: 'ops:ops-token-0123456789abcdef, webapp[verify]:webapp-token-0123456789ab,audit[read+sync]:audit-token-0123456789abc' }, all);
+    expect(config.adminTokens.map((t) => [t.label, t.scopes])).toEqual([
+      ['admin', SCOPES],
+      ['ops', SCOPES],
+      ['webapp', ['verify']],
+      ['audit', ['read', 'sync']],
+    ]);
+    expect(problems({ ...base, ADMIN_TOKENS: 'x[read+delete]:x-token-0123456789abcdef' })).toEqual(['ADMIN_TOKENS: x has the unknown scope(s) delete (scopes: read, verify, users, sync, approve)']);
+    expect(problems({ ...base, ADMIN_TOKENS: 'x[]:x-token-0123456789abcdef' }).join()).toMatch(/unknown scope/);
+    expect(problems({ ...base, ADMIN_TOKENS: 'admin:x-token-0123456789abcdef' })).toEqual(['ADMIN_TOKENS: the label admin is used twice']);
+    expect(problems({ ...base, ADMIN_TOKENS: 'x:short' }).join()).toMatch(/entry 1 must be label:token/);
+    expect(JSON.stringify(problems({ ...base, ADMIN_TOKENS: 'x[nope]:secret-token-0123456789abcdef' }))).not.toContain('secret-token');
+  });
+
+  it('needs both TLS files or neither, listens on loopback by default', () => {
+    expect(loadConfig(base, all).ADMIN_HOST).toBe('127.0.0.1');
+    expect(problems({ ...base, ADMIN_TLS_CERT_FILE: '/x/cert.pem' })).toEqual(['ADMIN_TLS_KEY_FILE: required with ADMIN_TLS_CERT_FILE (both or neither)']);
+    expect(problems({ ...base, ADMIN_TLS_CERT_FILE: '/x/cert.pem', ADMIN_TLS_KEY_FILE: '/x/key.pem' })).toEqual([
+      'ADMIN_TLS_CERT_FILE: cannot read /x/cert.pem (ENOENT)',
+      'ADMIN_TLS_KEY_FILE: cannot read /x/key.pem (ENOENT)',
+    ]);
   });
 
   it('validates the mapping file and refuses a domain mapped twice', () => {
