@@ -16,7 +16,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 FROM node:20-bookworm-slim
+# Outside a container the API listens on loopback only; in one it must be reachable from outside it.
 ENV NODE_ENV=production \
+    ADMIN_HOST=0.0.0.0 \
     ADMIN_PORT=8080
 WORKDIR /app
 COPY --from=production-deps /app/node_modules ./node_modules
@@ -27,7 +29,7 @@ COPY config ./config
 USER node
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=3s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.ADMIN_PORT || 8080) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "const h = require(process.env.ADMIN_TLS_CERT_FILE ? 'node:https' : 'node:http'); h.get({ host: '127.0.0.1', port: process.env.ADMIN_PORT || 8080, path: '/healthz', rejectUnauthorized: false }, (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1))"]
 # Exec form: node is PID 1 and receives SIGTERM itself; it drains jobs and exits within SHUTDOWN_TIMEOUT_MS.
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["node", "dist/src/main.js"]

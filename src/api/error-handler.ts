@@ -21,7 +21,10 @@ export function errorReply(error: unknown, request: FastifyRequest, reply: Fasti
   const send = (status: number, code: ErrorCode, message: string, details?: Record<string, unknown>) =>
     reply.status(status).send({ error: { code, message, ...(details ? { details } : {}) } });
 
-  if (error instanceof AppError) return send(error.status, error.code, error.message, error.details);
+  if (error instanceof AppError) {
+    if (error.code === 'TOO_MANY_ATTEMPTS') reply.header('retry-after', String(error.details?.retryAfterSeconds ?? 60));
+    return send(error.status, error.code, error.message, error.details);
+  }
   if (hasZodFastifySchemaValidationErrors(error)) {
     const issues = error.validation.map((v) => `${v.instancePath.replace(/^\//, '').replace(/\//g, '.') || error.validationContext || 'body'}: ${v.message}`);
     return send(400, 'VALIDATION_FAILED', `${error.validationContext ?? 'request'} is invalid: ${issues.slice(0, 5).join('; ')}`);

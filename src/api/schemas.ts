@@ -42,6 +42,8 @@ export const runSchema = z.object({
   error: z.string().nullable(),
   approvedBy: z.string().nullable(),
   approvedAt: z.string().nullable(),
+  discardedBy: z.string().nullable(),
+  discardedAt: z.string().nullable(),
 });
 
 const fields = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).nullable();
@@ -55,6 +57,7 @@ export const changeSchema = z.object({
   after: fields,
   applied: z.boolean(),
   actor: z.string(),
+  clientAddress: z.string().nullable().describe('The address of the admin request that made the change; null for the sync'),
   at: z.string(),
 });
 
@@ -178,7 +181,13 @@ export const disableBody = z
 /** A body a route does not need: none, or `{}`. */
 export const emptyBody = z.object({}).strict().nullish();
 
-export const verifyBody = z.object({ email: text(320), password: text(1024) }).strict();
+export const verifyBody = z
+  .object({
+    email: text(320),
+    password: text(1024),
+    clientAddress: z.union([z.ipv4(), z.ipv6()]).optional().describe("The end user's IP address: failed logins are also counted per address"),
+  })
+  .strict();
 
 export const userQuery = z
   .object({

@@ -28,6 +28,8 @@ import { UserStore } from '../store/user-store.js';
 import { SyncService } from '../sync/sync-service.js';
 import { UserLifecycle } from '../users/user-lifecycle.js';
 import type { ReenableScheduler } from '../users/user-writes.js';
+import { LoginThrottle } from '../users/login-throttle.js';
+import { PasswordHasher } from '../users/password.js';
 import { UsersService } from '../users/users-service.js';
 import { Shutdown } from './shutdown.js';
 import { buildServer, type Api } from '../api/server.js';
@@ -116,7 +118,8 @@ export async function start(options: StartOptions): Promise<App> {
       return connection;
     };
     const queueSettings = { prefix: config.QUEUE_PREFIX, attempts: config.SYNC_ATTEMPTS, retryDelayMs: config.SYNC_RETRY_DELAY_MS };
-    const queue = parts.queue || parts.worker ? new SyncQueue(redis(parts.worker ? 'worker' : 'producer'), queueSettings, logger) : null;
+    const queueConnection = parts.queue || parts.worker ? redis(parts.worker ? 'worker' : 'producer') : null;
+    const queue = queueConnection ? new SyncQueue(queueConnection, queueSettings, logger) : null;
     if (queue) shutdown.early('queue', () => queue.close());
 
     const sync = source
@@ -145,7 +148,14 @@ export async function start(options: StartOptions): Promise<App> {
       cancel: async () => undefined,
     };
     const usersDeps = { db, ...stores, probe: probe ?? NO_PROBE, reenable, newId: uuid7 };
-    const users = new UsersService(usersDeps);
+    // Failed logins are counted in Redis, shared by every replica (in this process only without one).
+    const throttle = new LoginThrottle(
+      queueConnection,
+      config.QUEUE_PREFIX,
+      { maxFailures: config.LOGIN_MAX_FAILURES, addressMaxFailures: config.LOGIN_ADDRESS_MAX_FAILURES, windowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS },
+      logger,
+    );
+    const users = new UsersService({ ...usersDeps, hasher: new PasswordHasher(), throttle, metrics });
     const lifecycle = new UserLifecycle(usersDeps);
 
     let worker: Worker | null = null;
@@ -196,6 +206,8 @@ export async function start(options: StartOptions): Promise<App> {
         users,
         lifecycle,
         tokens: config.adminTokens,
+        metricsToken: config.METRICS_TOKEN,
+        tls: config.adminTls,
         bodyLimit: config.ADMIN_BODY_LIMIT,
         routes: parts.api ? 'all' : 'probes',
         readiness: readinessCheck({ db, queue, worker }),

@@ -28,7 +28,8 @@ export async function listen(app: App): Promise<string | null> {
   await app.server.listen({ port: app.config.ADMIN_PORT, host: app.config.ADMIN_HOST });
   const address = app.server.server.address();
   const port = typeof address === 'object' && address ? address.port : app.config.ADMIN_PORT;
-  const url = `http://${app.config.ADMIN_HOST === '0.0.0.0' ? '127.0.0.1' : app.config.ADMIN_HOST}:${port}`;
+  const host = app.config.ADMIN_HOST === '0.0.0.0' || app.config.ADMIN_HOST === '::' ? '127.0.0.1' : app.config.ADMIN_HOST;
+  const url = `${app.config.adminTls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   app.logger.info({ url }, 'admin API listening');
   return url;
 }

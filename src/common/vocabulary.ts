@@ -21,6 +21,18 @@ export type CountGroup = 'tenants' | 'domains' | 'users' | 'extensions';
 /** `{"users": {"created": 3, "conflict": 1}, ...}`: absent keys are 0. */
 export type Counts = Partial<Record<CountGroup, Partial<Record<CountKey, number>>>>;
 
+/**
+ * Who made a change: an admin token's label, `sync` or `schedule`; for an admin request, the
+ * client address it came from as well (recorded with the change).
+ */
+export interface Actor {
+  name: string;
+  address: string | null;
+}
+
+export const SYNC_ACTOR: Actor = { name: 'sync', address: null };
+export const SCHEDULE_ACTOR: Actor = { name: 'schedule', address: null };
+
 /** An extension to look for in live calls: where FreeSWITCH knows it by presence id. */
 export interface CallTarget {
   extensionId: string;

@@ -89,6 +89,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly loginFailures = new Counter({
+    name: 'fps_login_failures_total',
+    help: 'Refused verifications of POST /v1/auth/verify: invalid (wrong password, unknown or disabled user) or throttled (too many failures). No email or address is a label.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { processMetrics?: boolean } = {}) {
     // Standard names (process_*, nodejs_*), so the usual Node.js dashboards work as they are.
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });

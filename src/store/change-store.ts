@@ -1,4 +1,4 @@
-import type { Problem } from '../common/vocabulary.js';
+import type { Actor, Problem } from '../common/vocabulary.js';
 import type { Db } from './db.js';
 import type { Change, ChangeAction, EntityName, Fields } from './types.js';
 
@@ -17,6 +17,8 @@ export interface ChangeRecord {
   after: Fields | null;
   message: string | null;
   actor: string;
+  /** The client address of the admin request that made the change; null for the sync's. */
+  clientAddress: string | null;
   applied: boolean;
   createdAt: string;
 }
@@ -24,7 +26,7 @@ export interface ChangeRecord {
 export interface Origin {
   runId: string | null;
   domainUuid: string | null;
-  actor: string;
+  actor: Actor;
 }
 
 function toRecord(row: Record<string, unknown>): ChangeRecord {
@@ -42,6 +44,7 @@ function toRecord(row: Record<string, unknown>): ChangeRecord {
     after: (row.after as Fields | null) ?? null,
     message: (row.message as string | null) ?? null,
     actor: String(row.actor),
+    clientAddress: (row.client_address as string | null) ?? null,
     applied: Boolean(row.applied),
     createdAt: row.created_at instanceof Date ? row.created_at.toISOString() : String(row.created_at),
   };
@@ -56,7 +59,7 @@ export class ChangeStore {
   /** Changes and problems of several domains of one run, in one statement. */
   async recordMany(
     db: Db,
-    origin: { runId: string | null; actor: string },
+    origin: { runId: string | null; actor: Actor },
     entries: Array<{ domainUuid: string | null; changes: Array<Change & { applied: boolean }>; problems: Problem[] }>,
   ): Promise<void> {
     const rows = entries.flatMap(({ domainUuid, changes, problems }) => [
@@ -90,11 +93,11 @@ export class ChangeStore {
     ]);
     if (rows.length === 0) return;
     await db.raw(
-      `insert into sync_changes (run_id, fusionpbx_domain_uuid, actor, kind, entity, action, code, object_id, fusionpbx_uuid, before, after, message, applied)
-       select ?::uuid, domain, ?, kind, entity, action, code, object_id, fusionpbx_uuid, before, after, message, applied
+      `insert into sync_changes (run_id, fusionpbx_domain_uuid, actor, client_address, kind, entity, action, code, object_id, fusionpbx_uuid, before, after, message, applied)
+       select ?::uuid, domain, ?, ?, kind, entity, action, code, object_id, fusionpbx_uuid, before, after, message, applied
        from jsonb_to_recordset(?::jsonb) as v(domain uuid, kind text, entity text, action text, code text, object_id uuid, fusionpbx_uuid uuid,
                                              before jsonb, after jsonb, message text, applied boolean)`,
-      [origin.runId, origin.actor, JSON.stringify(rows)],
+      [origin.runId, origin.actor.name, origin.actor.address, JSON.stringify(rows)],
     );
   }
 

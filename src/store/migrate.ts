@@ -4,6 +4,7 @@ import * as initial from './migrations/001-initial.js';
 import * as changeLogWithoutRunFk from './migrations/002-change-log-without-run-fk.js';
 import * as searchIndexPendingList from './migrations/003-search-index-pending-list.js';
 import * as searchTextStatistics from './migrations/004-search-text-statistics.js';
+import * as auditContext from './migrations/005-audit-context.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '002-change-log-without-run-fk': changeLogWithoutRunFk,
   '003-search-index-pending-list': searchIndexPendingList,
   '004-search-text-statistics': searchTextStatistics,
+  '005-audit-context': auditContext,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {

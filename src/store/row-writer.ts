@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { groupBy } from '../common/collections.js';
+import type { Actor } from '../common/vocabulary.js';
 import type { Db } from './db.js';
 import { TABLES, columnType, toRow } from './tables.js';
 import type { Change, EntityName, Fields } from './types.js';
@@ -16,7 +17,7 @@ import type { Change, EntityName, Fields } from './types.js';
  */
 export interface CreateLog {
   runId: string | null;
-  actor: string;
+  actor: Actor;
 }
 
 /**
@@ -41,11 +42,11 @@ export async function insertRows(db: Db, entity: EntityName, rows: Fields[], log
     const domain = cols.includes('fusionpbx_domain_uuid') ? 'ins.fusionpbx_domain_uuid' : 'null';
     const sql = log
       ? `with ins as (${insert} returning ${cols.join(', ')}),
-           logged as (insert into sync_changes (run_id, fusionpbx_domain_uuid, actor, kind, entity, action, object_id, fusionpbx_uuid, after, applied)
-                      select ?::uuid, ${domain}, ?, 'change', '${entity}', 'created', ins.${keyColumn}, ${fusionpbx}, ${after}, true from ins)
+           logged as (insert into sync_changes (run_id, fusionpbx_domain_uuid, actor, client_address, kind, entity, action, object_id, fusionpbx_uuid, after, applied)
+                      select ?::uuid, ${domain}, ?, ?, 'change', '${entity}', 'created', ins.${keyColumn}, ${fusionpbx}, ${after}, true from ins)
          ${keysOf('ins', keyColumn)}`
       : `with ins as (${insert} returning ${keyColumn}) ${keysOf('ins', keyColumn)}`;
-    const bindings = log ? [...columnArrays(group, cols), log.runId, log.actor] : columnArrays(group, cols);
+    const bindings = log ? [...columnArrays(group, cols), log.runId, log.actor.name, log.actor.address] : columnArrays(group, cols);
     inserted.push(...(await writtenKeys(db, sql, bindings)));
   }
   return inserted;

@@ -21,6 +21,8 @@ export interface Run {
   finishedAt: string | null;
   approvedBy: string | null;
   approvedAt: string | null;
+  discardedBy: string | null;
+  discardedAt: string | null;
 }
 
 export interface DomainOutcomeRow {
@@ -75,6 +77,8 @@ function toRun(row: Record<string, unknown>): Run {
     finishedAt: iso(row.finished_at),
     approvedBy: (row.approved_by as string | null) ?? null,
     approvedAt: iso(row.approved_at),
+    discardedBy: (row.discarded_by as string | null) ?? null,
+    discardedAt: iso(row.discarded_at),
   };
 }
 
@@ -95,6 +99,8 @@ const RUN_COLUMNS = [
   'finished_at',
   'approved_by',
   'approved_at',
+  'discarded_by',
+  'discarded_at',
 ];
 
 /** The run ledger (`sync_runs`): a top-level row per run and a child row per domain of it. */
@@ -182,7 +188,7 @@ export class RunStore {
   async finish(
     db: Db,
     id: string,
-    end: { status: RunStatus; counts?: Counts; error?: string | null; quarantineReason?: string | null; from?: RunStatus[] },
+    end: { status: RunStatus; counts?: Counts; error?: string | null; quarantineReason?: string | null; from?: RunStatus[]; discardedBy?: string },
   ): Promise<boolean> {
     const n = await db('sync_runs')
       .where({ id })
@@ -192,6 +198,7 @@ export class RunStore {
         ...(end.counts ? { counts: JSON.stringify(end.counts) } : {}),
         ...(end.error !== undefined ? { error: end.error?.slice(0, 2000) ?? null } : {}),
         ...(end.quarantineReason !== undefined ? { quarantine_reason: end.quarantineReason } : {}),
+        ...(end.discardedBy !== undefined ? { discarded_by: end.discardedBy, discarded_at: db.raw('now()') } : {}),
         finished_at: ['succeeded', 'failed', 'quarantined', 'discarded'].includes(end.status) ? db.raw('now()') : null,
         lease_until: null,
       });

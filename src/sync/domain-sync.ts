@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { chunks } from '../common/collections.js';
 import { mapLimit } from '../common/semaphore.js';
-import type { Problem } from '../common/vocabulary.js';
+import { SYNC_ACTOR, type Problem } from '../common/vocabulary.js';
 import type { DomainMapping } from '../config/mapping-file.js';
 import { isStatementError } from '../errors/sync-errors.js';
 import type { Logger } from '../observability/logger.js';
@@ -60,7 +60,7 @@ export async function syncBatch(deps: DomainSyncDeps, run: Run, context: RunCont
   await deps.db.transaction(async (trx) => {
     await deps.changes.recordMany(
       trx,
-      { runId: run.id, actor: 'sync' },
+      { runId: run.id, actor: SYNC_ACTOR },
       quiet.map((p) => ({ domainUuid: p.plan.domainUuid, changes: p.plan.changes.map((c) => ({ ...c, applied: false })), problems: p.plan.problems })),
     );
     const status = recordOnly && !run.dryRun ? 'quarantined' : 'succeeded';
@@ -141,7 +141,7 @@ async function applyUnderLock(deps: DomainSyncDeps, run: Run, context: RunContex
       const plans = todo.map((p) => ({ domainUuid: domainOf(p.snapshot), snapshot: p.snapshot, plan: replanned.get(p) ?? p.plan, kept: kept.has(p) }));
 
       const domainOfChange = new Map(plans.flatMap((p) => p.plan.changes.map((c) => [c, p.domainUuid] as const)));
-      const origin = { runId: run.id, actor: 'sync', domainOf: (c: Change) => domainOfChange.get(c) ?? null };
+      const origin = { runId: run.id, actor: SYNC_ACTOR, domainOf: (c: Change) => domainOfChange.get(c) ?? null };
       const result = await applyChanges(trx, plans.flatMap((p) => p.plan.changes), origin, deps, { log: true });
       const stale = new Set(result.stale);
       if (plans.some((p) => p.kept && p.plan.changes.some((c) => stale.has(c)))) throw new StalePlan();
@@ -188,14 +188,14 @@ export async function applyApprovedDomain(deps: DomainSyncDeps, run: Run, domain
   const result = await deps.db.transaction(async (trx) => {
     await lockDomains(trx, [domainUuid]);
     const planned = await deps.changes.planned(trx, run.id, domainUuid);
-    const applied = await applyChanges(trx, planned, oneDomain(run.id, domainUuid, 'sync'), deps, { log: false });
+    const applied = await applyChanges(trx, planned, oneDomain(run.id, domainUuid, SYNC_ACTOR), deps, { log: false });
     const appliedIds = new Set(applied.applied.map((c) => `${c.entity}:${c.id}`));
     await deps.changes.markApplied(
       trx,
       planned.filter((c) => appliedIds.has(`${c.entity}:${c.id}`)).map((c) => c.recordId),
     );
     const problems = applied.stale.map(staleProblem);
-    await deps.changes.record(trx, { runId: run.id, domainUuid, actor: 'sync' }, [], problems);
+    await deps.changes.record(trx, { runId: run.id, domainUuid, actor: SYNC_ACTOR }, [], problems);
     const counts = structuredClone(domain.counts);
     for (const c of applied.stale) bump(counts, c.entity, 'warning');
     await deps.runs.saveDomainRun(trx, run, { id: domain.id, domainUuid, status: 'succeeded', counts });

@@ -19,6 +19,8 @@ export function runSummary(run: Run) {
     error: run.error,
     approvedBy: run.approvedBy,
     approvedAt: run.approvedAt,
+    discardedBy: run.discardedBy,
+    discardedAt: run.discardedAt,
   };
 }
 
@@ -34,6 +36,7 @@ export function changeView(c: ChangeRecord) {
     after: c.after,
     applied: c.applied,
     actor: c.actor,
+    clientAddress: c.clientAddress,
     at: c.createdAt,
   };
 }

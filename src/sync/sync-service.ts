@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import { chunks } from '../common/collections.js';
 import { withRetries } from '../common/retry.js';
 import { mapLimit } from '../common/semaphore.js';
-import type { Counts } from '../common/vocabulary.js';
+import type { Actor, Counts } from '../common/vocabulary.js';
 import type { MaxDisable } from '../config/max-disable.js';
 import { AppError } from '../errors/app-error.js';
 import { describeError, isTransient } from '../errors/sync-errors.js';
@@ -238,9 +238,9 @@ export class SyncService {
   }
 
   /** Takes a quarantined run for approval (once); the caller then applies it, here or in the background. */
-  async approve(runId: string, actor: string): Promise<Run> {
+  async approve(runId: string, actor: Actor): Promise<Run> {
     await this.requireQuarantined(runId);
-    if (!(await this.deps.runs.approve(this.deps.db, runId, actor))) {
+    if (!(await this.deps.runs.approve(this.deps.db, runId, actor.name))) {
       throw new AppError('RUN_NOT_QUARANTINED', `run ${runId} is not quarantined (it was approved or discarded meanwhile)`);
     }
     return (await this.deps.runs.get(this.deps.db, runId))!;
@@ -257,9 +257,9 @@ export class SyncService {
     return this.ended(run, 'succeeded');
   }
 
-  async discard(runId: string): Promise<Run> {
+  async discard(runId: string, actor: Actor): Promise<Run> {
     await this.requireQuarantined(runId);
-    if (!(await this.deps.runs.finish(this.deps.db, runId, { status: 'discarded', from: ['quarantined'] }))) {
+    if (!(await this.deps.runs.finish(this.deps.db, runId, { status: 'discarded', from: ['quarantined'], discardedBy: actor.name }))) {
       throw new AppError('RUN_NOT_QUARANTINED', `run ${runId} is not quarantined (it was approved or discarded meanwhile)`);
     }
     const run = (await this.deps.runs.get(this.deps.db, runId))!;

@@ -1,3 +1,4 @@
+import { SCHEDULE_ACTOR, type Actor } from '../common/vocabulary.js';
 import { AppError } from '../errors/app-error.js';
 import { changeFor } from '../sync/planner/changes.js';
 import type { Change } from '../store/types.js';
@@ -10,7 +11,7 @@ import { auditFields, lockedUser, requireAnotherAdmin, requireNoActiveCall, writ
 export class UserLifecycle {
   constructor(private readonly deps: UsersDeps) {}
 
-  async disable(id: string, options: { reason?: string | null; until?: string | null }, actor: string): Promise<void> {
+  async disable(id: string, options: { reason?: string | null; until?: string | null }, actor: Actor): Promise<void> {
     const until = options.until ?? null;
     if (until !== null && Date.parse(until) <= Date.now()) throw new AppError('VALIDATION_FAILED', 'until: must be in the future');
     await this.deps.db.transaction(async (trx) => {
@@ -27,7 +28,7 @@ export class UserLifecycle {
     await this.reschedule(id, until);
   }
 
-  async enable(id: string, actor: string): Promise<void> {
+  async enable(id: string, actor: Actor): Promise<void> {
     await this.deps.db.transaction(async (trx) => {
       const user = await lockedUser(this.deps, trx, id);
       const change = changeFor('user', id, user.fusionpbxUserUuid, user, { status: 'enabled', disabledBy: null, disabledReason: null, disabledUntil: null });
@@ -43,7 +44,7 @@ export class UserLifecycle {
       const due = user && user.status === 'disabled' && user.disabledBy === 'admin' && user.disabledUntil !== null;
       if (!due || Date.parse(user.disabledUntil!) !== Date.parse(until) || Date.parse(until) > Date.now()) return false;
       const change = changeFor('user', id, user.fusionpbxUserUuid, user, { status: 'enabled', disabledBy: null, disabledReason: null, disabledUntil: null });
-      await writeChanges(this.deps, trx, change ? [change] : [], 'schedule');
+      await writeChanges(this.deps, trx, change ? [change] : [], SCHEDULE_ACTOR);
       return true;
     });
   }
@@ -52,7 +53,7 @@ export class UserLifecycle {
    * Deletes a user: never while any of its extensions is in a call or the probe cannot tell, never
    * a tenant's last admin. A deleted synced user is excluded so the next sync does not recreate it.
    */
-  async delete(id: string, actor: string): Promise<void> {
+  async delete(id: string, actor: Actor): Promise<void> {
     await this.deps.db.transaction(async (trx) => {
       const user = await lockedUser(this.deps, trx, id);
       await requireAnotherAdmin(this.deps, trx, user, 'deleted');
@@ -66,7 +67,7 @@ export class UserLifecycle {
           username: user.username,
           tenantId: user.tenantId,
           reason: 'deleted by an admin',
-          excludedBy: actor,
+          excludedBy: actor.name,
         });
       }
       await this.deps.users.delete(trx, id);
@@ -77,7 +78,7 @@ export class UserLifecycle {
   }
 
   /** Links an extension of the user's tenant to a manual user. */
-  async assignExtension(userId: string, extensionId: string, actor: string): Promise<void> {
+  async assignExtension(userId: string, extensionId: string, actor: Actor): Promise<void> {
     await this.deps.db.transaction(async (trx) => {
       const user = await lockedUser(this.deps, trx, userId);
       const ext = await this.deps.extensions.get(trx, extensionId, { forUpdate: true });
@@ -95,7 +96,7 @@ export class UserLifecycle {
   }
 
   /** Unlinks an extension from a manual user, never while it is in a call or the probe cannot tell. */
-  async unassignExtension(userId: string, extensionId: string, actor: string): Promise<void> {
+  async unassignExtension(userId: string, extensionId: string, actor: Actor): Promise<void> {
     await this.deps.db.transaction(async (trx) => {
       const user = await lockedUser(this.deps, trx, userId);
       const ext = await this.deps.extensions.get(trx, extensionId, { forUpdate: true });

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { Actor } from '../common/vocabulary.js';
 import { AppError } from '../errors/app-error.js';
 import type { ActivationLogStore } from '../store/activation-log-store.js';
 import type { ChangeStore } from '../store/change-store.js';
@@ -33,7 +34,7 @@ export interface UsersDeps {
  * Writes an admin's changes the way the sync writes its own: through the same applier (so status
  * changes reach the activation log), and into the same change log with the admin as actor.
  */
-export async function writeChanges(deps: UsersDeps, trx: Knex.Transaction, changes: Change[], actor: string): Promise<void> {
+export async function writeChanges(deps: UsersDeps, trx: Knex.Transaction, changes: Change[], actor: Actor): Promise<void> {
   if (changes.length === 0) return;
   const result = await applyChanges(trx, changes, oneDomain(null, null, actor), deps, { log: true });
   if (result.stale.length > 0) throw new Error(`${result.stale.length} rows changed under a lock`);

@@ -1,4 +1,4 @@
-import type { Role } from '../common/vocabulary.js';
+import type { Actor, Role } from '../common/vocabulary.js';
 import { AppError } from '../errors/app-error.js';
 import { normalizeEmail, cleanName } from '../sources/normalize.js';
 import { changeFor } from '../sync/planner/changes.js';
@@ -6,7 +6,9 @@ import type { Desired } from '../sync/planner/field-diff.js';
 import type { ActivationRecord } from '../store/activation-log-store.js';
 import type { ChangeRecord } from '../store/change-store.js';
 import type { UserDetail, UserFilter } from '../store/user-store.js';
-import { hashPassword, passwordProblem, verifyPassword } from './password.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { LoginThrottle } from './login-throttle.js';
+import { passwordProblem, type PasswordHasher } from './password.js';
 import { lockedUser, requireAnotherAdmin, writeChanges, type UsersDeps } from './user-writes.js';
 
 export interface NewUser {
@@ -23,9 +25,15 @@ export type UserPatch = Partial<Omit<NewUser, 'password'>> & { password?: string
 /** Fields FusionPBX owns on a synced user: an admin cannot change them here. */
 const OWNED = ['email', 'firstName', 'lastName', 'tenantId'] as const;
 
+export interface UsersServiceDeps extends UsersDeps {
+  hasher: PasswordHasher;
+  throttle: LoginThrottle;
+  metrics: Metrics;
+}
+
 /** Manual user management: create, read, search, edit, and the host application's login check. */
 export class UsersService {
-  constructor(private readonly deps: UsersDeps) {}
+  constructor(private readonly deps: UsersServiceDeps) {}
 
   async get(id: string): Promise<UserDetail> {
     const user = await this.deps.users.detail(this.deps.db, id);
@@ -40,11 +48,11 @@ export class UsersService {
     return { items, next: page.length > limit ? items[items.length - 1]!.id : null };
   }
 
-  async create(input: NewUser, actor: string): Promise<UserDetail> {
+  async create(input: NewUser, actor: Actor): Promise<UserDetail> {
     const email = validEmail(input.email);
     const problem = passwordProblem(input.password);
     if (problem) throw new AppError('VALIDATION_FAILED', problem);
-    const hash = await hashPassword(input.password);
+    const hash = await this.deps.hasher.hash(input.password);
     const id = this.deps.newId();
     await this.deps.db
       .transaction(async (trx) => {
@@ -59,7 +67,7 @@ export class UsersService {
     return this.get(id);
   }
 
-  async update(id: string, patch: UserPatch, actor: string): Promise<UserDetail> {
+  async update(id: string, patch: UserPatch, actor: Actor): Promise<UserDetail> {
     const desired: Desired = {};
     if (patch.email !== undefined) desired.email = validEmail(patch.email);
     if (patch.firstName !== undefined) desired.firstName = cleanName(patch.firstName);
@@ -68,7 +76,7 @@ export class UsersService {
     if (patch.role !== undefined) desired.role = patch.role;
     const problem = patch.password !== undefined ? passwordProblem(patch.password) : null;
     if (problem) throw new AppError('VALIDATION_FAILED', problem);
-    const hash = patch.password !== undefined ? await hashPassword(patch.password) : null;
+    const hash = patch.password !== undefined ? await this.deps.hasher.hash(patch.password) : null;
 
     await this.deps.db
       .transaction(async (trx) => {
@@ -100,13 +108,26 @@ export class UsersService {
 
   /**
    * The host application's login check: a wrong password, an unknown email and a disabled user
-   * get the same answer, after the same work. Records the login on success.
+   * get the same answer, after the same work. An email (or an end-user address) with too many
+   * failures is refused before any check, right password or not. Records the login on success,
+   * and makes the hash again when it was made with weaker parameters than today's.
    */
-  async verifyCredentials(email: string, password: string): Promise<UserDetail> {
+  async verifyCredentials(email: string, password: string, clientAddress: string | null = null): Promise<UserDetail> {
     const normal = normalizeEmail(email).email;
+    const key = normal ?? email.trim().toLowerCase();
+    await this.deps.throttle.check(key, clientAddress).catch((error: unknown) => {
+      this.deps.metrics.loginFailures.inc({ reason: 'throttled' });
+      throw error;
+    });
     const found = normal ? await this.deps.users.findForLogin(this.deps.db, normal) : null;
-    const ok = await verifyPassword(password, found?.passwordHash ?? null);
-    if (!found || !ok || found.status !== 'enabled') throw new AppError('INVALID_CREDENTIALS', 'the email or the password is wrong, or the user is disabled');
+    const { ok, rehash } = await this.deps.hasher.verify(password, found?.passwordHash ?? null);
+    if (!found || !ok || found.status !== 'enabled') {
+      this.deps.metrics.loginFailures.inc({ reason: 'invalid' });
+      await this.deps.throttle.failed(key, clientAddress);
+      throw new AppError('INVALID_CREDENTIALS', 'the email or the password is wrong, or the user is disabled');
+    }
+    await this.deps.throttle.succeeded(key);
+    if (rehash) await this.deps.users.setPasswordHash(this.deps.db, found.id, await this.deps.hasher.hash(password));
     await this.deps.users.recordLogin(this.deps.db, found.id);
     return this.get(found.id);
   }
@@ -117,7 +138,7 @@ export class UsersService {
   }
 
   /** Lifts the exclusion of a FusionPBX user an admin deleted: the next sync recreates it. */
-  async liftExclusion(fusionpbxUserUuid: string, actor: string): Promise<void> {
+  async liftExclusion(fusionpbxUserUuid: string, actor: Actor): Promise<void> {
     await this.deps.db.transaction(async (trx) => {
       const removed = await this.deps.exclusions.remove(trx, fusionpbxUserUuid);
       if (!removed) throw new AppError('NOT_FOUND', `FusionPBX user ${fusionpbxUserUuid} is not excluded`);

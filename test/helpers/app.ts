@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { start, type App, type StartOptions } from '../../src/app/start.js';
+import type { Actor } from '../../src/common/vocabulary.js';
 import { TEST_ADMIN_TOKEN, redisUrl } from './env.js';
 import { keep } from './scan.js';
 
@@ -53,4 +54,9 @@ export async function startTestApp(
 export async function syncOnce(app: App, request: { domain?: string; dryRun?: boolean } = {}) {
   const { run } = await app.sync!.requestRun({ trigger: 'cli', actor: 'test', ...request });
   return app.sync!.runInProcess(run.id);
+}
+
+/** An admin actor as a route makes one from a token, for tests that call the services directly. */
+export function actor(name: string, address: string | null = null): Actor {
+  return { name, address };
 }

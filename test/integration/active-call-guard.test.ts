@@ -3,7 +3,7 @@ import { FusionpbxFactory } from '../../src/demo/fusionpbx-factory.js';
 import { startFreeswitchStandIn, type FreeswitchStandIn, type StandInChannel } from '../../src/demo/freeswitch-stand-in.js';
 import { startRestStandIn, type RestStandIn } from '../../src/demo/rest-stand-in.js';
 import { apiClient } from '../helpers/api.js';
-import { startTestApp, syncOnce, type TestApp } from '../helpers/app.js';
+import { actor, startTestApp, syncOnce, type TestApp } from '../helpers/app.js';
 import { createFusionpbxDatabase, createStoreDatabase, rowVersions, rowsWritten, type TestDatabase } from '../helpers/databases.js';
 import { TEST_SECRETS } from '../helpers/env.js';
 
@@ -93,7 +93,7 @@ describe.each(['esl', 'rest'] as const)('active-call guard on delete and unassig
     setChannels([CALL]);
     const before = await rowVersions(store.db);
     const changes = await store.db('sync_changes').count<{ count: number }[]>('* as count');
-    await expect(app.lifecycle!.delete(aliceId, 'admin')).rejects.toMatchObject({
+    await expect(app.lifecycle!.delete(aliceId, actor('admin'))).rejects.toMatchObject({
       code: 'USER_IN_ACTIVE_CALL',
       message: expect.stringMatching(/extension 101 is in a call/),
       details: { calls: [expect.objectContaining({ number: '101', callUuid: CALL.uuid })] },
@@ -104,34 +104,34 @@ describe.each(['esl', 'rest'] as const)('active-call guard on delete and unassig
 
   it('refuses a call found by the extension\'s alias, or on a leg ringing it from the public context', async () => {
     setChannels([{ ...CALL, presence_id: '5101@guard.example.net', context: 'guard.example.net' }]);
-    await expect(app.lifecycle!.delete(aliceId, 'admin')).rejects.toMatchObject({ code: 'USER_IN_ACTIVE_CALL' });
+    await expect(app.lifecycle!.delete(aliceId, actor('admin'))).rejects.toMatchObject({ code: 'USER_IN_ACTIVE_CALL' });
     setChannels([{ ...CALL, presence_id: '101@guard.example.net', context: 'public', cid_num: '5551234', dest: '101', callstate: 'RINGING' }]);
-    await expect(app.lifecycle!.delete(aliceId, 'admin')).rejects.toMatchObject({ code: 'USER_IN_ACTIVE_CALL' });
+    await expect(app.lifecycle!.delete(aliceId, actor('admin'))).rejects.toMatchObject({ code: 'USER_IN_ACTIVE_CALL' });
   });
 
   it('refuses when the probe cannot answer (503), and writes nothing', async () => {
     setHang(true);
     const before = await rowVersions(store.db);
-    await expect(app.lifecycle!.delete(aliceId, 'admin')).rejects.toMatchObject({ code: 'ACTIVE_CALLS_UNAVAILABLE' });
+    await expect(app.lifecycle!.delete(aliceId, actor('admin'))).rejects.toMatchObject({ code: 'ACTIVE_CALLS_UNAVAILABLE' });
     expect(rowsWritten(before, await rowVersions(store.db))).toBe(0);
   });
 
   it('guards unassigning an extension an admin assigned to a manual user', async () => {
     const tenant = await store.db('tenants').first();
-    const manual = await app.users!.create({ email: 'carol@guard.example', password: TEST_SECRETS.userPassword, tenantId: tenant.id, role: 'user' }, 'admin');
+    const manual = await app.users!.create({ email: 'carol@guard.example', password: TEST_SECRETS.userPassword, tenantId: tenant.id, role: 'user' }, actor('admin'));
     const ext = await store.db('extensions').where({ number: '102' }).first();
-    await app.lifecycle!.assignExtension(manual.id, ext.id, 'admin');
+    await app.lifecycle!.assignExtension(manual.id, ext.id, actor('admin'));
     setChannels([{ ...CALL, presence_id: '102@guard.example.net' }]);
-    await expect(app.lifecycle!.unassignExtension(manual.id, ext.id, 'admin')).rejects.toMatchObject({ code: 'USER_IN_ACTIVE_CALL' });
+    await expect(app.lifecycle!.unassignExtension(manual.id, ext.id, actor('admin'))).rejects.toMatchObject({ code: 'USER_IN_ACTIVE_CALL' });
     expect((await store.db('extensions').where({ id: ext.id }).first()).user_id).toBe(manual.id);
     setChannels([]);
-    await app.lifecycle!.unassignExtension(manual.id, ext.id, 'admin');
+    await app.lifecycle!.unassignExtension(manual.id, ext.id, actor('admin'));
     expect(await store.db('extensions').where({ id: ext.id }).first()).toMatchObject({ user_id: null, link_source: null });
   });
 
   it('deletes an idle synced user, excludes it from later syncs, and logs who did it', async () => {
     setChannels([{ ...CALL, presence_id: '999@guard.example.net' }]);
-    await app.lifecycle!.delete(aliceId, 'ops');
+    await app.lifecycle!.delete(aliceId, actor('ops'));
     expect(await store.db('users').where({ id: aliceId }).first()).toBeUndefined();
     expect(await store.db('user_exclusions').where({ fusionpbx_user_uuid: alice.uuid }).first()).toMatchObject({ excluded_by: 'ops' });
     expect(await store.db('sync_changes').where({ object_id: aliceId, action: 'deleted' }).first()).toMatchObject({ actor: 'ops', applied: true });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FusionpbxFactory } from '../../src/demo/fusionpbx-factory.js';
-import { startTestApp, syncOnce, type TestApp } from '../helpers/app.js';
+import { actor, startTestApp, syncOnce, type TestApp } from '../helpers/app.js';
 import { createFusionpbxDatabase, createStoreDatabase, rowVersions, rowsWritten, type TestDatabase } from '../helpers/databases.js';
 import { TEST_SECRETS } from '../helpers/env.js';
 
@@ -66,13 +66,13 @@ describe('unchanged domains are skipped, changed ones are not', () => {
     await setup();
     await syncOnce(app);
     const user = await store.db('users').where({ username: 'a2' }).first();
-    await app.lifecycle.disable(user.id, { reason: 'by hand' }, 'admin');
+    await app.lifecycle.disable(user.id, { reason: 'by hand' }, actor('admin'));
     await syncOnce(app);
     expect(skipped()).toBe(2);
     await syncOnce(app);
     expect(skipped()).toBe(3); // planned once more, found in step, fingerprinted again
     // A new manual user in a tenant can be matched by a plan: that tenant's domain is planned again.
-    await app.users.create({ email: 'manual@example.net', password: TEST_SECRETS.userPassword, tenantId: user.tenant_id, role: 'user' }, 'admin');
+    await app.users.create({ email: 'manual@example.net', password: TEST_SECRETS.userPassword, tenantId: user.tenant_id, role: 'user' }, actor('admin'));
     await syncOnce(app);
     expect(skipped()).toBe(2);
   });
@@ -80,14 +80,14 @@ describe('unchanged domains are skipped, changed ones are not', () => {
   it('recreates a user whose exclusion is lifted (the domain is planned again)', async () => {
     await setup();
     const user = await store.db('users').where({ username: 'c1' }).first();
-    await app.lifecycle.delete(user.id, 'admin').catch(() => undefined);
+    await app.lifecycle.delete(user.id, actor('admin')).catch(() => undefined);
     // No probe here: deletes are refused (fail closed). Exclude by hand as a delete would.
     await store.db('extensions').where({ user_id: user.id }).update({ user_id: null, link_source: null });
     await store.db('users').where({ id: user.id }).del();
     await store.db('user_exclusions').insert({ fusionpbx_user_uuid: user.fusionpbx_user_uuid, tenant_id: user.tenant_id, excluded_by: 'admin' });
     await syncOnce(app);
     expect(await store.db('users').where({ username: 'c1' }).first()).toBeUndefined();
-    await app.users.liftExclusion(user.fusionpbx_user_uuid, 'admin');
+    await app.users.liftExclusion(user.fusionpbx_user_uuid, actor('admin'));
     await syncOnce(app);
     expect(await store.db('users').where({ username: 'c1' }).first()).toBeDefined();
   });

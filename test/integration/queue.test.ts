@@ -2,7 +2,7 @@ import { FlowProducer, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { QUEUE_NAME } from '../../src/queue/jobs.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { actor, startTestApp, type TestApp } from '../helpers/app.js';
 import { platform } from '../helpers/platform.js';
 import { createFusionpbxDatabase, createStoreDatabase, type TestDatabase } from '../helpers/databases.js';
 import { redisUrl } from '../helpers/env.js';
@@ -82,7 +82,7 @@ describe('the sync queue, with real Redis and Postgres', () => {
   it('re-enables a user disabled until two seconds ahead, with both events in the activation log', async () => {
     const user = await store.db('users').first();
     const until = new Date(Date.now() + 2_000).toISOString();
-    await a.lifecycle.disable(user.id, { reason: 'holiday', until }, 'admin');
+    await a.lifecycle.disable(user.id, { reason: 'holiday', until }, actor('admin'));
     expect((await store.db('users').where({ id: user.id }).first()).status).toBe('disabled');
     await waitFor('the user to be enabled again', async () => (await store.db('users').where({ id: user.id }).first()).status === 'enabled', 8_000);
     const log = await store.db('user_activation_log').where({ user_id: user.id }).orderBy('id');
@@ -95,9 +95,9 @@ describe('the sync queue, with real Redis and Postgres', () => {
 
   it('removes the re-enable job when the user is enabled early', async () => {
     const user = await store.db('users').offset(1).first();
-    await a.lifecycle.disable(user.id, { until: new Date(Date.now() + 60_000).toISOString() }, 'admin');
+    await a.lifecycle.disable(user.id, { until: new Date(Date.now() + 60_000).toISOString() }, actor('admin'));
     expect(await a.queue!.getJob(`reenable.${user.id}`)).toBeDefined();
-    await a.lifecycle.enable(user.id, 'admin');
+    await a.lifecycle.enable(user.id, actor('admin'));
     expect(await a.queue!.getJob(`reenable.${user.id}`)).toBeUndefined();
   });
 

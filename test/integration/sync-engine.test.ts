@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { demoFactory } from '../../src/demo/demo-data.js';
 import { FusionpbxFactory } from '../../src/demo/fusionpbx-factory.js';
-import { startTestApp, syncOnce, type TestApp } from '../helpers/app.js';
+import { actor, startTestApp, syncOnce, type TestApp } from '../helpers/app.js';
 import { createFusionpbxDatabase, createStoreDatabase, rowVersions, rowsWritten, type TestDatabase } from '../helpers/databases.js';
 
 type Fpbx = Awaited<ReturnType<typeof createFusionpbxDatabase>>;
@@ -158,12 +158,12 @@ describe('sync engine, end to end on real Postgres', () => {
       const kept = await store.db('sync_changes').where({ run_id: run.id, kind: 'change', action: 'disabled' });
       expect(kept).toHaveLength(5);
 
-      await app.sync!.approve(run.id, 'test');
+      await app.sync!.approve(run.id, actor('test'));
       const approved = await app.sync!.applyApproved(run.id);
       expect(approved.status).toBe('succeeded');
       expect(await store.db('users').where({ status: 'disabled' }).count<{ count: number }[]>('* as count')).toEqual([{ count: 5 }]);
       expect(await store.db('sync_changes').where({ run_id: run.id, kind: 'change', applied: true }).count<{ count: number }[]>('* as count')).toEqual([{ count: 5 }]);
-      await expect(app.sync!.approve(run.id, 'test')).rejects.toMatchObject({ code: 'RUN_NOT_QUARANTINED' });
+      await expect(app.sync!.approve(run.id, actor('test'))).rejects.toMatchObject({ code: 'RUN_NOT_QUARANTINED' });
     });
 
     it('applies an approved plan only where rows still hold what the plan saw', async () => {
@@ -178,7 +178,7 @@ describe('sync engine, end to end on real Postgres', () => {
       expect(run.status).toBe('quarantined');
       // An admin disables one of them by hand before the approval.
       await store.db('users').where({ fusionpbx_user_uuid: edited!.uuid }).update({ status: 'disabled', disabled_by: 'admin', disabled_reason: 'by hand' });
-      await app.sync!.approve(run.id, 'test');
+      await app.sync!.approve(run.id, actor('test'));
       const approved = await app.sync!.applyApproved(run.id);
       expect(approved.status).toBe('succeeded');
       expect(await store.db('users').where({ fusionpbx_user_uuid: edited!.uuid }).first()).toMatchObject({ disabled_by: 'admin', disabled_reason: 'by hand' });
@@ -199,8 +199,8 @@ describe('sync engine, end to end on real Postgres', () => {
       const run = await syncOnce(app);
       expect(run.status).toBe('quarantined');
       expect(run.quarantineReason).toMatch(/no domains/);
-      await app.sync!.discard(run.id);
-      expect((await app.stores.runs.get(app.db, run.id))?.status).toBe('discarded');
+      await app.sync!.discard(run.id, actor('ops'));
+      expect(await app.stores.runs.get(app.db, run.id)).toMatchObject({ status: 'discarded', discardedBy: 'ops', discardedAt: expect.any(String) });
       expect(rowsWritten(before, await rowVersions(store.db))).toBe(0);
     });
 

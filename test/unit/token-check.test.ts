@@ -6,12 +6,13 @@ describe('bearer token check', () => {
     { label: 'admin', token: 'the-admin-token-0123456789' },
     { label: 'ops', token: 'the-ops-token-abcdefghijkl' },
   ]);
+  const actorFor = (header: string | undefined) => check.match(header)?.label ?? null;
 
   it('returns the label of the matching token, and null for anything else', () => {
-    expect(check.actorFor('Bearer the-admin-token-0123456789')).toBe('admin');
-    expect(check.actorFor('Bearer the-ops-token-abcdefghijkl')).toBe('ops');
+    expect(actorFor('Bearer the-admin-token-0123456789')).toBe('admin');
+    expect(actorFor('Bearer the-ops-token-abcdefghijkl')).toBe('ops');
     for (const bad of [undefined, '', 'Bearer', 'Bearer ', 'bearer the-admin-token-0123456789', 'Bearer the-admin-token-012345678', 'Basic the-admin-token-0123456789', 'Bearer the-admin-token-0123456789 ']) {
-      expect(check.actorFor(bad)).toBeNull();
+      expect(actorFor(bad)).toBeNull();
     }
   });
 
@@ -23,7 +24,7 @@ describe('bearer token check', () => {
     for (let i = 0; i < 60_000; i++) {
       const k = i % headers.length;
       const t = process.hrtime.bigint();
-      check.actorFor(headers[k]);
+      check.match(headers[k]);
       samples[k]!.push(Number(process.hrtime.bigint() - t));
     }
     const [near, far, short] = samples.map((s) => s.sort((a, b) => a - b)[s.length >> 1]!) as [number, number, number];

@@ -26,7 +26,7 @@ export function syncRoutes(app: Api, deps: ApiDeps): void {
     },
     async (request, reply) => {
       const { sync: service, queue } = sync();
-      const { run, created } = await service.requestRun({ trigger: 'api', domain: request.body?.domain, dryRun: request.body?.dryRun, actor: request.actor });
+      const { run, created } = await service.requestRun({ trigger: 'api', domain: request.body?.domain, dryRun: request.body?.dryRun, actor: request.actor.name });
       if (created) {
         // If Redis is down the run stays queued; the workers' housekeeping queues it when Redis is back.
         await queue.enqueueRun(run.id).catch((error: unknown) => request.log.warn({ runId: run.id, err: { message: (error as Error).message } }, 'run not queued yet'));
@@ -70,6 +70,6 @@ export function syncRoutes(app: Api, deps: ApiDeps): void {
   app.post(
     '/v1/sync/runs/:id/discard',
     { schema: { tags: ['sync'], summary: 'Discard a quarantined run: nothing is applied', params: idParams, response: { 200: runSchema } } },
-    async (request) => runSummary(await sync().sync.discard(request.params.id)),
+    async (request) => runSummary(await sync().sync.discard(request.params.id, request.actor)),
   );
 }

@@ -118,6 +118,6 @@ export function userRoutes(app: Api, deps: ApiDeps): void {
   app.post(
     '/v1/auth/verify',
     { schema: { tags: ['auth'], summary: "The host application's login check; records the last login", body: verifyBody, response: { 200: userSchema } } },
-    async (request) => userView(await users.verifyCredentials(request.body.email, request.body.password)),
+    async (request) => userView(await users.verifyCredentials(request.body.email, request.body.password, request.body.clientAddress ?? null)),
   );
 }

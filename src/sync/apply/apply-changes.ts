@@ -5,17 +5,18 @@ import { insertRows, updateRows } from '../../store/row-writer.js';
 import { mergeSearchPending } from '../../store/search-pending.js';
 import { TABLES } from '../../store/tables.js';
 import { groupBy } from '../../common/collections.js';
+import type { Actor } from '../../common/vocabulary.js';
 import type { Change, EntityName } from '../../store/types.js';
 
 export interface ApplyOrigin {
   runId: string | null;
-  actor: string;
+  actor: Actor;
   /** The FusionPBX domain a change is logged under (null for an admin's change). */
   domainOf(change: Change): string | null;
 }
 
 /** Every change of the call logged under one domain (or none). */
-export function oneDomain(runId: string | null, domainUuid: string | null, actor: string): ApplyOrigin {
+export function oneDomain(runId: string | null, domainUuid: string | null, actor: Actor): ApplyOrigin {
   return { runId, actor, domainOf: () => domainUuid };
 }
 
@@ -82,7 +83,7 @@ function activationOf(change: Change, origin: ApplyOrigin): ActivationEvent[] {
       action: change.after.status === 'enabled' ? 'enabled' : 'disabled',
       reason: (change.after.disabledReason as string | null | undefined) ?? null,
       until: (change.after.disabledUntil as string | null | undefined) ?? null,
-      actor: origin.actor,
+      actor: origin.actor.name,
       runId: origin.runId,
     },
   ];
