@@ -19,7 +19,7 @@ const MINUTES = Number(process.env.SOAK_MINUTES ?? 10);
 /**
  * Bounds, stated. After a two-minute warm-up: the V8 heap's live data (the lows between
  * collections) grows less than HEAP_GROWTH_MB — the leak check; the resident set grows less than
- * RSS_GROWTH_MB (it also counts what the allocator keeps: each password hash takes 16 MB of scrypt
+ * RSS_GROWTH_MB (it also counts what the allocator keeps: each password hash takes 128 MiB of scrypt
  * memory, which glibc does not always give back); Redis stays under REDIS_MAX_MB.
  */
 const HEAP_GROWTH_MB = 32;
