@@ -5,7 +5,7 @@
  * trigger to run start through the queue.
  */
 import { start } from '../src/app/start.js';
-import { createKnex } from '../src/store/db.js';
+import { createKnex } from '../src/common/postgres.js';
 import { dropDatabase, ensureDatabase } from '../src/demo/databases.js';
 import { demoFactory } from '../src/demo/demo-data.js';
 import { summarize } from './stats.js';
@@ -28,7 +28,7 @@ async function once(viaQueue: boolean, i: number): Promise<{ total: number; toSt
     const t0 = performance.now();
     const { run } = await app.sync!.requestRun({ trigger: viaQueue ? 'api' : 'cli', actor: 'bench' });
     if (viaQueue) await app.queue!.enqueueRun(run.id);
-    const final = viaQueue ? await app.sync!.waitFor(run.id, 5) : await app.sync!.runInProcess(run.id);
+    const final = viaQueue ? await app.pipeline!.waitFor(run.id, 5) : await app.pipeline!.runInProcess(run.id);
     const total = performance.now() - t0;
     if (final.status !== 'succeeded') throw new Error(`run ${final.status}`);
     const toStart = Date.parse(final.startedAt!) - Date.parse(final.queuedAt);

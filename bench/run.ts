@@ -12,7 +12,7 @@ import { dropDatabase, ensureDatabase, withDatabase } from '../src/demo/database
 import { startFreeswitchStandIn } from '../src/demo/freeswitch-stand-in.js';
 import { startRestStandIn } from '../src/demo/rest-stand-in.js';
 import { deletePrefix } from '../src/queue/redis.js';
-import { createKnex } from '../src/store/db.js';
+import { createKnex } from '../src/common/postgres.js';
 import { migrate } from '../src/store/migrate.js';
 import { rowVersions, rowsWritten } from '../test/helpers/databases.js';
 import { writeCeiling } from './ceiling.js';
@@ -167,7 +167,7 @@ async function main(): Promise<void> {
       const t = performance.now();
       const { run } = await producer.sync!.requestRun({ trigger: 'api', actor: 'bench' });
       await producer.queue!.enqueueRun(run.id);
-      const final = await producer.sync!.waitFor(run.id, 20, 600_000);
+      const final = await producer.pipeline!.waitFor(run.id, 20, 600_000);
       if (final.status !== 'succeeded') throw new Error(`queued run ${final.status}: ${final.error}`);
       queued.push(performance.now() - t);
     } finally {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createKnex } from '../src/store/db.js';
+import { createKnex } from '../src/common/postgres.js';
 import { migrate } from '../src/store/migrate.js';
 import { ensureDatabase } from '../src/demo/databases.js';
 import { TEMPLATE_DB, serverUrl } from './helpers/env.js';

@@ -26,7 +26,7 @@ export function createWorker(connection: Redis, settings: WorkerSettings, deps: 
     maxStalledCount: 2,
     metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
   });
-  worker.on('error', (error) => logger.warn({ err: { message: error.message } }, 'worker error'));
-  worker.on('failed', (job, error) => logger.debug({ jobId: job?.id, job: job?.name, err: { message: error.message } }, 'job failed'));
+  worker.on('error', (error) => logger.warn({ err: error }, 'worker error'));
+  worker.on('failed', (job, error) => logger.debug({ jobId: job?.id, job: job?.name, err: error }, 'job failed'));
   return worker;
 }

@@ -1,6 +1,6 @@
 import type { Worker } from 'bullmq';
 import type { Knex } from 'knex';
-import type { CheckState } from '../api/server.js';
+import type { CheckState } from '../api/api-types.js';
 import type { SyncQueue } from '../queue/sync-queue.js';
 import { migrationsApplied } from '../store/migrate.js';
 

@@ -63,7 +63,7 @@ export class Shutdown {
     try {
       await close();
     } catch (error) {
-      this.logger.warn({ part: name, err: { message: (error as Error).message } }, 'closing failed');
+      this.logger.warn({ part: name, err: error }, 'closing failed');
     }
   }
 }

@@ -2,7 +2,6 @@ import { parseArgs } from 'node:util';
 import { start } from '../app/start.js';
 import { AppError } from '../errors/app-error.js';
 import { ConfigError } from '../errors/sync-errors.js';
-import { runDetail } from '../sync/run-view.js';
 import { formatRun } from './print-run.js';
 
 const USAGE = `Usage: fusionpbx-sync <command> [options]
@@ -78,11 +77,12 @@ async function syncCommand(args: string[], env: NodeJS.ProcessEnv): Promise<numb
   });
   const app = await start({ env, parts: { source: true }, processMetrics: false });
   try {
-    const sync = app.sync!;
+    const { sync, pipeline } = app;
+    if (!sync || !pipeline) throw new Error('this process has no FusionPBX source');
     const { run, created } = await sync.requestRun({ trigger: 'cli', domain: values.domain, dryRun: values['dry-run'], actor: 'cli' });
     if (!created) app.logger.info({ runId: run.id }, 'a run for this scope is already live: waiting for it');
-    const final = created ? await sync.runInProcess(run.id) : await sync.waitFor(run.id);
-    const detail = await runDetail(app.db, app.stores.runs, app.stores.changes, final, { limit: 100 });
+    const final = created ? await pipeline.runInProcess(run.id) : await pipeline.waitFor(run.id);
+    const detail = await app.runReads.detailOf(final, { limit: 100 });
     process.stdout.write(values.json ? `${JSON.stringify(detail)}\n` : formatRun(detail));
     return final.status === 'succeeded' ? EXIT.ok : final.status === 'quarantined' ? EXIT.quarantined : EXIT.failed;
   } finally {

@@ -1,5 +1,5 @@
 import type { CountGroup, CountKey } from '../common/vocabulary.js';
-import type { RunDetail } from '../sync/run-view.js';
+import type { RunDetail } from '../sync/run-reads.js';
 
 const COLUMNS: CountKey[] = ['created', 'updated', 'linked', 'enabled', 'disabled', 'unchanged', 'conflict', 'error', 'warning'];
 const GROUPS: CountGroup[] = ['tenants', 'domains', 'users', 'extensions'];

@@ -1,4 +1,4 @@
-import { createKnex } from '../store/db.js';
+import { createKnex } from '../common/postgres.js';
 
 /** The same server URL with another database name. */
 export function withDatabase(url: string, database: string): string {

@@ -153,6 +153,12 @@ export class FusionpbxFactory {
         contact.emails.map((e) => ({ contact_email_uuid: this.fixedUuid(0x10000000 + n++), domain_uuid: user.domainUuid, contact_uuid: contact.uuid, email_address: e.address, email_primary: primary(e.primary), email_label: 'work' })),
       ),
     );
+    await this.writeUsers(db, flag, groupUuid);
+    await this.writeExtensions(db, flag);
+  }
+
+  private async writeUsers(db: Knex, flag: (v: RawFlag) => RawFlag, groupUuid: Map<string, string>): Promise<void> {
+    let n = 0;
     await insert(
       db,
       'v_users',
@@ -177,6 +183,10 @@ export class FusionpbxFactory {
         u.groups.map((g) => ({ user_group_uuid: this.fixedUuid(0x20000000 + n++), domain_uuid: u.domainUuid, group_name: g, group_uuid: groupUuid.get(g) ?? this.fixedUuid(0xbeef), user_uuid: u.uuid })),
       ),
     );
+  }
+
+  private async writeExtensions(db: Knex, flag: (v: RawFlag) => RawFlag): Promise<void> {
+    let n = 0;
     await insert(
       db,
       'v_extensions',

@@ -50,79 +50,97 @@ export const DAEMON_PERMISSIONS = ['domain_view', 'domain_select', 'user_view', 
  */
 export async function startRestStandIn(options: RestStandInOptions): Promise<RestStandIn> {
   const at = options.apiKey.indexOf(':');
-  const key = { uuid: options.apiKey.slice(0, at), secret: options.apiKey.slice(at + 1) };
-  const keyDomain = options.keyDomainUuid ?? (await firstEnabledDomain(options.db));
-  const permissions = new Set(options.permissions ?? DAEMON_PERMISSIONS);
-  const state = { requests: 0, actions: new Map<string, number>() };
+  const app: StandInApp = {
+    options,
+    key: { uuid: options.apiKey.slice(0, at), secret: options.apiKey.slice(at + 1) },
+    keyDomain: options.keyDomainUuid ?? (await firstEnabledDomain(options.db)),
+    permissions: new Set(options.permissions ?? DAEMON_PERMISSIONS),
+    requests: 0,
+    actions: new Map<string, number>(),
+  };
   const server = createServer((req, res) => {
-    state.requests++;
-    handle(req, res).catch((error: unknown) => send(res, 500, { error: 'internal', message: String(error) }));
+    app.requests++;
+    handle(app, req, res).catch((error: unknown) => send(res, 500, { error: 'internal', message: String(error) }));
   });
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (req.method !== 'POST' || !req.url?.endsWith('/rest.php')) return send(res, 404, '<html><body>Not Found</body></html>');
-    const text = await readBody(req);
-    const credentials = basicAuth(req.headers.authorization);
-    if (!credentials || !isPhpUuid(credentials.user)) return send(res, 401, { error: 'unauthorized' });
-    if (credentials.user.toLowerCase() !== key.uuid.toLowerCase() || credentials.password !== key.secret || !(await domainEnabled(options.db, keyDomain))) {
-      return send(res, 401, { error: 'unauthorized' });
-    }
-    const body = parseObject(text);
-    if (!body) return send(res, 400, { error: 'request body must be a JSON object' });
-    if (phpEmpty(body.action)) return send(res, 400, { error: missing(['action']) });
-    const name = typeof body.action === 'string' ? body.action.toLowerCase() : '';
-    if (!/^[a-z0-9-]+$/.test(name) || !(name in ACTIONS || OTHER_ACTIONS.has(name))) return send(res, 400, { error: 'unknown action' });
-    state.actions.set(name, (state.actions.get(name) ?? 0) + 1);
-    const action = ACTIONS[name];
-    if (!action) return send(res, 501, { error: `the REST stand-in does not implement ${name}` });
-
-    // rest_api_resolve_domain()
-    if (phpEmpty(body.domain_uuid)) body.domain_uuid = keyDomain;
-    else {
-      if (!isPhpUuid(body.domain_uuid)) return send(res, 400, { error: 'invalid domain_uuid' });
-      const domain = body.domain_uuid.toLowerCase();
-      body.domain_uuid = domain;
-      if (domain !== keyDomain) {
-        if (!permissions.has('domain_select')) return send(res, 403, { error: 'forbidden' });
-        if (!(await domainEnabled(options.db, domain))) return send(res, 404, { error: 'domain not found' });
-      }
-    }
-    const lacking = action.permissions.filter((p) => !permissions.has(p));
-    if (lacking.length > 0) return send(res, 403, { error: 'forbidden', missing_permissions: lacking });
-    const absent = action.params.filter((p) => phpEmpty(body[p]));
-    if (absent.length > 0) return send(res, 400, { error: missing(absent) });
-
-    const fault = options.fault?.({ action: name, page: Number(body.page ?? 1), domain: body.domain_uuid as string, body });
-    if (fault === 'error') return send(res, 500, { error: 'database error' });
-    if (fault === 'hang') return; // never answers; close() cuts the connection
-    const result: ActionResult = await action.run({
-      db: options.db,
-      body: body as Record<string, unknown> & { domain_uuid: string },
-      crossDomain: permissions.has('domain_select'),
-      userDomainUuid: keyDomain,
-      withEmails: options.withEmails ?? false,
-      freeswitch: () => ({ channels: options.channels?.() ?? [], calls: options.calls?.() ?? [] }),
-    });
-    const { code, ...answer } = result;
-    const status = code ?? (answer.error ? 500 : 200);
-    if (fault === 'truncate') return sendTruncated(res, answer);
-    send(res, status, answer);
-  }
-
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/app/rest_api/rest.php`,
     get requests() {
-      return state.requests;
+      return app.requests;
     },
-    actions: state.actions,
+    actions: app.actions,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       }),
   };
+}
+
+interface StandInApp {
+  options: RestStandInOptions;
+  key: { uuid: string; secret: string };
+  keyDomain: string;
+  permissions: Set<string>;
+  requests: number;
+  actions: Map<string, number>;
+}
+
+/** rest.php, step by step: the key, the body, the action, the domain, the permissions, the parameters, then do_action(). */
+async function handle(app: StandInApp, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { options, key, keyDomain, permissions } = app;
+  if (req.method !== 'POST' || !req.url?.endsWith('/rest.php')) return send(res, 404, '<html><body>Not Found</body></html>');
+  const text = await readBody(req);
+  const credentials = basicAuth(req.headers.authorization);
+  if (!credentials || !isPhpUuid(credentials.user)) return send(res, 401, { error: 'unauthorized' });
+  if (credentials.user.toLowerCase() !== key.uuid.toLowerCase() || credentials.password !== key.secret || !(await domainEnabled(options.db, keyDomain))) {
+    return send(res, 401, { error: 'unauthorized' });
+  }
+  const body = parseObject(text);
+  if (!body) return send(res, 400, { error: 'request body must be a JSON object' });
+  if (phpEmpty(body.action)) return send(res, 400, { error: missing(['action']) });
+  const name = typeof body.action === 'string' ? body.action.toLowerCase() : '';
+  if (!/^[a-z0-9-]+$/.test(name) || !(name in ACTIONS || OTHER_ACTIONS.has(name))) return send(res, 400, { error: 'unknown action' });
+  app.actions.set(name, (app.actions.get(name) ?? 0) + 1);
+  const action = ACTIONS[name];
+  if (!action) return send(res, 501, { error: `the REST stand-in does not implement ${name}` });
+  const refused = await resolveDomain(app, body);
+  if (refused) return send(res, refused.status, refused.body);
+  const lacking = action.permissions.filter((p) => !permissions.has(p));
+  if (lacking.length > 0) return send(res, 403, { error: 'forbidden', missing_permissions: lacking });
+  const absent = action.params.filter((p) => phpEmpty(body[p]));
+  if (absent.length > 0) return send(res, 400, { error: missing(absent) });
+
+  const fault = options.fault?.({ action: name, page: Number(body.page ?? 1), domain: body.domain_uuid as string, body });
+  if (fault === 'error') return send(res, 500, { error: 'database error' });
+  if (fault === 'hang') return; // never answers; close() cuts the connection
+  const result: ActionResult = await action.run({
+    db: options.db,
+    body: body as Record<string, unknown> & { domain_uuid: string },
+    crossDomain: permissions.has('domain_select'),
+    userDomainUuid: keyDomain,
+    withEmails: options.withEmails ?? false,
+    freeswitch: () => ({ channels: options.channels?.() ?? [], calls: options.calls?.() ?? [] }),
+  });
+  const { code, ...answer } = result;
+  if (fault === 'truncate') return sendTruncated(res, answer);
+  send(res, code ?? (answer.error ? 500 : 200), answer);
+}
+
+/** rest_api_resolve_domain(): the key user's domain by default; another needs domain_select and must exist, enabled. */
+async function resolveDomain(app: StandInApp, body: Record<string, unknown>): Promise<{ status: number; body: unknown } | null> {
+  if (phpEmpty(body.domain_uuid)) {
+    body.domain_uuid = app.keyDomain;
+    return null;
+  }
+  if (!isPhpUuid(body.domain_uuid)) return { status: 400, body: { error: 'invalid domain_uuid' } };
+  const domain = body.domain_uuid.toLowerCase();
+  body.domain_uuid = domain;
+  if (domain === app.keyDomain) return null;
+  if (!app.permissions.has('domain_select')) return { status: 403, body: { error: 'forbidden' } };
+  if (!(await domainEnabled(app.options.db, domain))) return { status: 404, body: { error: 'domain not found' } };
+  return null;
 }
 
 /** ensure_parameters()'s answer for missing parameters (lib/input_validation.php). */

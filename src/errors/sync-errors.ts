@@ -32,6 +32,15 @@ export class ConfigError extends Error {
   }
 }
 
+/** Some domains of a batch failed with errors a retry may get past; the others are done. */
+export class RetryableDomains extends Error {
+  override readonly name = 'RetryableDomains';
+
+  constructor(readonly failures: Map<string, unknown>) {
+    super([...failures].map(([uuid, error]) => `${uuid}: ${describeError(error)}`).join('; '));
+  }
+}
+
 /** Postgres error codes that a retry can get past: connection loss, deadlock, serialization, a unique race. */
 const TRANSIENT_PG_CODES = new Set(['40001', '40P01', '55P03', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '23505']);
 const TRANSIENT_NET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
@@ -39,6 +48,7 @@ const TRANSIENT_NET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 
 /** Whether a failed sync step may be retried. Unknown errors are not retried: they are bugs or bad data. */
 export function isTransient(error: unknown): boolean {
   if (error instanceof SourceError) return error.transient;
+  if (error instanceof RetryableDomains) return true;
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && (TRANSIENT_PG_CODES.has(code) || TRANSIENT_NET_CODES.has(code))) return true;

@@ -1,17 +1,17 @@
 import { getNextMillis } from 'bullmq';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from '../observability/logger.js';
-import type { Db } from '../store/db.js';
+import type { Db } from '../common/postgres.js';
 import type { RunStore } from '../store/run-store.js';
 import type { UserStore } from '../store/user-store.js';
-import type { SyncService } from '../sync/sync-service.js';
+import type { RunPipeline } from '../sync/run-pipeline.js';
 import type { UserLifecycle } from '../users/user-lifecycle.js';
 import { jobId } from './jobs.js';
 import type { SyncQueue } from './sync-queue.js';
 
 export interface HousekeepingDeps {
   db: Db;
-  sync: SyncService;
+  pipeline: RunPipeline;
   queue: SyncQueue;
   runs: RunStore;
   users: UserStore;
@@ -56,7 +56,7 @@ export class Housekeeping {
       try {
         await task();
       } catch (error) {
-        this.deps.logger.warn({ task: name, err: { message: (error as Error).message } }, 'housekeeping task failed; it runs again next time');
+        this.deps.logger.warn({ task: name, err: error }, 'housekeeping task failed; it runs again next time');
       }
     }
   }
@@ -97,7 +97,7 @@ export class Housekeeping {
         if (run.approvedAt) await this.deps.queue.enqueueApprove(run.id);
         else await this.deps.queue.enqueueRun(run.id);
       } else if (state === 'failed') {
-        await this.deps.sync.fail(run.id, new Error(job?.failedReason ?? 'its job failed'));
+        await this.deps.pipeline.fail(run.id, new Error(job?.failedReason ?? 'its job failed'));
       }
     }
   }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { fusionpbxId } from '../common/fusionpbx-id.js';
+import { BATCH } from '../sync/run-pipeline.js';
 
 /**
  * Every job the `sync` queue carries, with its payload. Payloads are ids and options only: never
@@ -19,8 +19,8 @@ export const JOB_SCHEMAS = {
    * `finish` redoes (once, as `redo` children) any domain whose result was lost, then totals it.
    */
   run: z.object({ runId: storeId, step: z.enum(['start', 'finish']).default('start'), redone: z.boolean().default(false) }).strict(),
-  /** A batch of a run's domains. */
-  domains: z.object({ runId: storeId, domainUuids: z.array(fusionpbxId).min(1).max(100) }).strict(),
+  /** A batch of a run's domains: validated as the in-process driver's batches are. */
+  domains: BATCH,
   /** An approved quarantined run: apply its kept plans. */
   approve: z.object({ runId: storeId }).strict(),
   /** The end of a timed disable. */
@@ -29,9 +29,15 @@ export const JOB_SCHEMAS = {
 
 export type JobName = keyof typeof JOB_SCHEMAS;
 export type JobData<N extends JobName> = z.infer<(typeof JOB_SCHEMAS)[N]>;
+/** A job after validation: its name tells its payload's type. */
+export type SyncJob = { [N in JobName]: { name: N; data: JobData<N> } }[JobName];
 
-export function isJobName(name: string): name is JobName {
-  return Object.hasOwn(JOB_SCHEMAS, name);
+/** A job's name and payload validated; or why it cannot run. */
+export function parseJob(name: string, data: unknown): { job: SyncJob } | { problem: string } {
+  if (!Object.hasOwn(JOB_SCHEMAS, name)) return { problem: `unknown job name "${name}"` };
+  const parsed = JOB_SCHEMAS[name as JobName].safeParse(data);
+  if (!parsed.success) return { problem: `invalid ${name} payload: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` };
+  return { job: { name, data: parsed.data } as SyncJob };
 }
 
 /** Job ids derived from what a job is about, so adding the same job twice adds it once. */

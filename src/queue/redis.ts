@@ -14,7 +14,7 @@ export function createRedis(url: string, role: 'worker' | 'producer', logger: Lo
   const redis = new Redis(url, { ...options, lazyConnect: false });
   let down = false;
   redis.on('error', (error: Error) => {
-    if (!down) logger.warn({ err: { message: error.message }, role }, 'redis connection error');
+    if (!down) logger.warn({ err: error, role }, 'redis connection error');
     down = true;
   });
   redis.on('ready', () => {

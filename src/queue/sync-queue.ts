@@ -1,6 +1,5 @@
 import { Queue, type Job, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { chunks } from '../common/collections.js';
 import { isFusionpbxId } from '../common/fusionpbx-id.js';
 import type { Logger } from '../observability/logger.js';
 import type { ReenableScheduler } from '../users/user-writes.js';
@@ -19,10 +18,6 @@ export type JobCounts = Record<'waiting' | 'active' | 'delayed' | 'failed' | 'co
  * domains, keep the schedule and the timed re-enables. Completed and failed jobs are trimmed by
  * count and age, so Redis does not grow with every tick.
  */
-/** At most this many domains per job; a run is cut into at least SPREAD jobs when it has that many domains. */
-const MAX_BATCH = 50;
-const SPREAD = 8;
-
 export class SyncQueue implements ReenableScheduler {
   readonly queue: Queue;
   private readonly defaults: JobsOptions;
@@ -33,7 +28,7 @@ export class SyncQueue implements ReenableScheduler {
     private readonly logger: Logger,
   ) {
     this.queue = new Queue(QUEUE_NAME, { connection, prefix: settings.prefix });
-    this.queue.on('error', (error) => logger.warn({ err: { message: error.message } }, 'queue error'));
+    this.queue.on('error', (error) => logger.warn({ err: error }, 'queue error'));
     this.defaults = {
       attempts: settings.attempts,
       backoff: { type: 'exponential', delay: settings.retryDelayMs },
@@ -55,14 +50,12 @@ export class SyncQueue implements ReenableScheduler {
   }
 
   /**
-   * The run's domains as children of its job, in batches: a batch is read and planned in one go
-   * (as in-process), and a small run still spreads over several workers. A batch failing for good
-   * does not block the run.
+   * A run's batches (RunPipeline's, as in-process) as children of its job, each a `domains` job.
+   * A batch failing for good does not block the run.
    */
-  async addDomains(parent: Job, runId: string, domainUuids: string[], redo = false): Promise<void> {
-    const size = Math.min(MAX_BATCH, Math.max(1, Math.ceil(domainUuids.length / SPREAD)));
+  async addBatches(parent: Job, runId: string, batches: string[][], redo = false): Promise<void> {
     await this.queue.addBulk(
-      chunks(domainUuids, size).map((batch) => ({
+      batches.map((batch) => ({
         name: 'domains',
         data: { runId, domainUuids: batch } satisfies JobData<'domains'>,
         opts: {
@@ -108,7 +101,7 @@ export class SyncQueue implements ReenableScheduler {
       const delay = Math.max(0, Date.parse(until) - Date.now());
       await this.add('reenable', { userId, until }, { jobId: jobId.reenable(userId), delay, attempts: 10 });
     } catch (error) {
-      this.logger.warn({ userId, err: { message: (error as Error).message } }, 'could not schedule the re-enable job; the periodic sweep will re-enable the user');
+      this.logger.warn({ userId, err: error }, 'could not schedule the re-enable job; the periodic sweep will re-enable the user');
     }
   }
 
@@ -117,7 +110,7 @@ export class SyncQueue implements ReenableScheduler {
       const job = await this.queue.getJob(jobId.reenable(userId));
       if (job && !(await job.isActive())) await job.remove();
     } catch (error) {
-      this.logger.warn({ userId, err: { message: (error as Error).message } }, 'could not cancel the re-enable job; it will find the user enabled and do nothing');
+      this.logger.warn({ userId, err: error }, 'could not cancel the re-enable job; it will find the user enabled and do nothing');
     }
   }
 

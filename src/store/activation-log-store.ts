@@ -1,4 +1,5 @@
-import type { Db } from './db.js';
+import type { Db } from '../common/postgres.js';
+import { rowReader } from './tables.js';
 
 export interface ActivationEvent {
   userId: string;
@@ -13,6 +14,11 @@ export interface ActivationRecord extends ActivationEvent {
   id: number;
   createdAt: string;
 }
+
+const ACTIVATION = rowReader<ActivationRecord>(
+  { id: 'id', userId: 'user_id', action: 'action', reason: 'reason', until: 'until', actor: 'actor', runId: 'run_id', createdAt: 'created_at' },
+  ['until', 'createdAt'],
+);
 
 /** Every enable and disable of a user, by the sync or by an admin (`user_activation_log`). */
 export class ActivationLogStore {
@@ -36,15 +42,6 @@ export class ActivationLogStore {
       .modify((b) => (afterId ? b.where('id', '>', afterId) : b))
       .orderBy('id')
       .limit(limit);
-    return rows.map((r: Record<string, unknown>) => ({
-      id: Number(r.id),
-      userId: String(r.user_id),
-      action: r.action as ActivationEvent['action'],
-      reason: (r.reason as string | null) ?? null,
-      until: r.until instanceof Date ? r.until.toISOString() : null,
-      actor: String(r.actor),
-      runId: (r.run_id as string | null) ?? null,
-      createdAt: (r.created_at as Date).toISOString(),
-    }));
+    return rows.map((r: Record<string, unknown>) => ACTIVATION.read(r));
   }
 }

@@ -1,5 +1,6 @@
 import type { Actor, Problem } from '../common/vocabulary.js';
-import type { Db } from './db.js';
+import type { Db } from '../common/postgres.js';
+import { rowReader } from './tables.js';
 import type { Change, ChangeAction, EntityName, Fields } from './types.js';
 
 /** One row of `sync_changes`: a change (applied or only planned) or a problem, by the sync or an admin. */
@@ -29,26 +30,29 @@ export interface Origin {
   actor: Actor;
 }
 
-function toRecord(row: Record<string, unknown>): ChangeRecord {
-  return {
-    id: Number(row.id),
-    runId: (row.run_id as string | null) ?? null,
-    domainUuid: (row.fusionpbx_domain_uuid as string | null) ?? null,
-    kind: row.kind as ChangeRecord['kind'],
-    entity: row.entity as EntityName,
-    action: (row.action as ChangeAction | null) ?? null,
-    code: (row.code as string | null) ?? null,
-    objectId: (row.object_id as string | null) ?? null,
-    fusionpbxUuid: (row.fusionpbx_uuid as string | null) ?? null,
-    before: (row.before as Fields | null) ?? null,
-    after: (row.after as Fields | null) ?? null,
-    message: (row.message as string | null) ?? null,
-    actor: String(row.actor),
-    clientAddress: (row.client_address as string | null) ?? null,
-    applied: Boolean(row.applied),
-    createdAt: row.created_at instanceof Date ? row.created_at.toISOString() : String(row.created_at),
-  };
-}
+/** A row of sync_changes as a ChangeRecord. */
+const CHANGE = rowReader<ChangeRecord>(
+  {
+    id: 'id',
+    runId: 'run_id',
+    domainUuid: 'fusionpbx_domain_uuid',
+    kind: 'kind',
+    entity: 'entity',
+    action: 'action',
+    code: 'code',
+    objectId: 'object_id',
+    fusionpbxUuid: 'fusionpbx_uuid',
+    before: 'before',
+    after: 'after',
+    message: 'message',
+    actor: 'actor',
+    clientAddress: 'client_address',
+    applied: 'applied',
+    createdAt: 'created_at',
+  },
+  ['createdAt'],
+);
+const toRecord = (row: Record<string, unknown>) => CHANGE.read(row);
 
 /** The change log (`sync_changes`), written in one statement per batch. */
 export class ChangeStore {

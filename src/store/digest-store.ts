@@ -1,4 +1,4 @@
-import type { Db } from './db.js';
+import type { Db } from '../common/postgres.js';
 
 /**
  * One digest per domain over every store row a plan of that domain reads and may not itself

@@ -1,4 +1,5 @@
-import type { Db } from './db.js';
+import type { Db } from '../common/postgres.js';
+import { rowReader } from './tables.js';
 
 export interface Exclusion {
   fusionpbxUserUuid: string;
@@ -11,6 +12,11 @@ export interface Exclusion {
   excludedBy: string;
   createdAt: string;
 }
+
+const EXCLUSION = rowReader<Exclusion>(
+  { fusionpbxUserUuid: 'fusionpbx_user_uuid', userId: 'user_id', email: 'email', username: 'username', tenantId: 'tenant_id', reason: 'reason', excludedBy: 'excluded_by', createdAt: 'created_at' },
+  ['createdAt'],
+);
 
 /** FusionPBX users an admin deleted here: the sync never recreates them until the exclusion is lifted. */
 export class ExclusionStore {
@@ -34,16 +40,7 @@ export class ExclusionStore {
       .modify((b) => (after ? b.where('fusionpbx_user_uuid', '>', after) : b))
       .orderBy('fusionpbx_user_uuid')
       .limit(limit);
-    return rows.map((r: Record<string, unknown>) => ({
-      fusionpbxUserUuid: String(r.fusionpbx_user_uuid),
-      userId: (r.user_id as string | null) ?? null,
-      email: (r.email as string | null) ?? null,
-      username: (r.username as string | null) ?? null,
-      tenantId: (r.tenant_id as string | null) ?? null,
-      reason: (r.reason as string | null) ?? null,
-      excludedBy: String(r.excluded_by),
-      createdAt: (r.created_at as Date).toISOString(),
-    }));
+    return rows.map((r: Record<string, unknown>) => EXCLUSION.read(r));
   }
 
   /** Lifts an exclusion; returns the deleted user's former id, or undefined when there was no exclusion. */

@@ -1,5 +1,5 @@
 import type { CallTarget } from '../common/vocabulary.js';
-import type { Db } from './db.js';
+import type { Db } from '../common/postgres.js';
 import { fromRow } from './tables.js';
 import type { Extension } from './types.js';
 

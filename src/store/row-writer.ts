@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { groupBy } from '../common/collections.js';
 import type { Actor } from '../common/vocabulary.js';
-import type { Db } from './db.js';
+import type { Db } from '../common/postgres.js';
 import { TABLES, columnType, toRow } from './tables.js';
 import type { Change, EntityName, Fields } from './types.js';
 

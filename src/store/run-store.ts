@@ -1,107 +1,36 @@
 import type { Counts } from '../common/vocabulary.js';
-import type { Db } from './db.js';
+import type { Db } from '../common/postgres.js';
+import type { DomainOutcomeRow, LastDomainSync, Run, RunContext, RunStatus, RunTrigger } from './run-types.js';
+import { rowReader } from './tables.js';
 
-export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'quarantined' | 'discarded';
-export type RunTrigger = 'schedule' | 'api' | 'cli';
+export type { DomainOutcomeRow, LastDomainSync, Run, RunContext, RunStatus, RunTrigger } from './run-types.js';
 
-export interface Run {
-  id: string;
-  parentId: string | null;
-  trigger: RunTrigger;
-  scopeDomainUuid: string | null;
-  scopeKey: string;
-  dryRun: boolean;
-  status: RunStatus;
-  actor: string | null;
-  counts: Counts;
-  error: string | null;
-  quarantineReason: string | null;
-  queuedAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  approvedBy: string | null;
-  approvedAt: string | null;
-  discardedBy: string | null;
-  discardedAt: string | null;
-}
-
-export interface DomainOutcomeRow {
-  id: string;
-  domainUuid: string;
-  status: RunStatus;
-  counts: Counts;
-  error?: string | null;
-  /** The domain's fingerprint after this run, when it has one (see sync/fingerprint.ts). */
-  fingerprint?: string | null;
-  /** When the domain was last planned in full (now, unless it was skipped as unchanged). */
-  reconciledAt?: string | null;
-}
-
-export interface LastDomainSync {
-  runId: string;
-  fingerprint: string | null;
-  counts: Counts;
-  reconciledAt: string;
-}
-
-/** The context a run decides once at its start and its domains read. */
-export interface RunContext {
-  /** `apply` writes the store; `record` (dry run, quarantine) keeps the plans only. */
-  mode: 'apply' | 'record';
-  quarantineReason: string | null;
-  emailWinners: Record<string, string>;
-  unknownDomains: Array<{ uuid: string; name: string; enabled: boolean }>;
-  /** Each domain's upstream digest, taken at the run's start (sources that can digest). */
-  upstreamDigests: Record<string, string>;
-  /** Every domain the run covers: at its end, each must have a result. */
-  domainUuids: string[];
-}
-
-const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : v === null || v === undefined ? null : String(v));
-
-function toRun(row: Record<string, unknown>): Run {
-  return {
-    id: String(row.id),
-    parentId: (row.parent_id as string | null) ?? null,
-    trigger: row.trigger as RunTrigger,
-    scopeDomainUuid: (row.scope_domain_uuid as string | null) ?? null,
-    scopeKey: String(row.scope_key),
-    dryRun: Boolean(row.dry_run),
-    status: row.status as RunStatus,
-    actor: (row.actor as string | null) ?? null,
-    counts: (row.counts as Counts) ?? {},
-    error: (row.error as string | null) ?? null,
-    quarantineReason: (row.quarantine_reason as string | null) ?? null,
-    queuedAt: iso(row.queued_at)!,
-    startedAt: iso(row.started_at),
-    finishedAt: iso(row.finished_at),
-    approvedBy: (row.approved_by as string | null) ?? null,
-    approvedAt: iso(row.approved_at),
-    discardedBy: (row.discarded_by as string | null) ?? null,
-    discardedAt: iso(row.discarded_at),
-  };
-}
-
-const RUN_COLUMNS = [
-  'id',
-  'parent_id',
-  'trigger',
-  'scope_domain_uuid',
-  'scope_key',
-  'dry_run',
-  'status',
-  'actor',
-  'counts',
-  'error',
-  'quarantine_reason',
-  'queued_at',
-  'started_at',
-  'finished_at',
-  'approved_by',
-  'approved_at',
-  'discarded_by',
-  'discarded_at',
-];
+/** A row of sync_runs as a Run. */
+const RUN = rowReader<Run>(
+  {
+    id: 'id',
+    parentId: 'parent_id',
+    trigger: 'trigger',
+    scopeDomainUuid: 'scope_domain_uuid',
+    scopeKey: 'scope_key',
+    dryRun: 'dry_run',
+    status: 'status',
+    actor: 'actor',
+    counts: 'counts',
+    error: 'error',
+    quarantineReason: 'quarantine_reason',
+    queuedAt: 'queued_at',
+    startedAt: 'started_at',
+    finishedAt: 'finished_at',
+    approvedBy: 'approved_by',
+    approvedAt: 'approved_at',
+    discardedBy: 'discarded_by',
+    discardedAt: 'discarded_at',
+  },
+  ['queuedAt', 'startedAt', 'finishedAt', 'approvedAt', 'discardedAt'],
+);
+const toRun = (row: Record<string, unknown>) => RUN.read(row);
+const RUN_COLUMNS = RUN.columns;
 
 /** The run ledger (`sync_runs`): a top-level row per run and a child row per domain of it. */
 export class RunStore {

@@ -1,4 +1,4 @@
-import type { Db } from './db.js';
+import type { Db } from '../common/postgres.js';
 import type { User } from './types.js';
 
 /** Whole-scope reads a run makes once, before its domains: for the safety guard and email claims. */

@@ -1,4 +1,4 @@
-import type { Db } from './db.js';
+import type { Db } from '../common/postgres.js';
 
 /**
  * Merges the pending list of the users' trigram index into the index. New entries wait in that

@@ -1,4 +1,4 @@
-import type { Db } from './db.js';
+import type { Db } from '../common/postgres.js';
 
 /** A trigram in at least this share of rows narrows nothing and costs a posting list as long as the table. */
 const COMMON = 0.2;

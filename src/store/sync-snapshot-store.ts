@@ -1,5 +1,5 @@
 import { groupBy } from '../common/collections.js';
-import { selectJson, type Db } from './db.js';
+import { selectJson, type Db } from '../common/postgres.js';
 import { fromRow } from './tables.js';
 import type { Domain, Extension, StoreSnapshot, Tenant, User } from './types.js';
 
@@ -53,11 +53,41 @@ export interface SnapshotQuery {
  */
 export async function loadStoreSnapshots(db: Db, queries: SnapshotQuery[]): Promise<StoreSnapshot[]> {
   if (queries.length === 0) return [];
+  const rows = await readRows(db, queries);
+  const users = rows.users;
+  const ix = {
+    domainsByDomain: groupBy(rows.domains, (d) => d.fusionpbxDomainUuid),
+    domainsByTenant: groupBy(rows.domains, (d) => d.tenantId),
+    usersByDomain: groupBy(users, (u) => u.fusionpbxDomainUuid),
+    manualByTenant: groupBy(users.filter((u) => u.source === 'manual'), (u) => u.tenantId),
+    userByFusionpbx: new Map(users.flatMap((u) => (u.fusionpbxUserUuid ? [[u.fusionpbxUserUuid, u] as const] : []))),
+    userByEmail: new Map(users.flatMap((u) => (u.email ? [[u.email, u] as const] : []))),
+    extensionsByDomain: groupBy(rows.extensions, (e) => e.fusionpbxDomainUuid),
+    extensionByUuid: new Map(rows.extensions.map((e) => [e.fusionpbxExtensionUuid, e])),
+  };
+  const pick = <T>(...lists: Array<Array<T | undefined> | undefined>): T[] => [...new Set(lists.flatMap((l) => l ?? []).filter((x): x is T => x !== undefined))];
+  return queries.map((q) => {
+    const tenant = (q.syncKey ? rows.tenants.find((t) => t.tenant.syncKey === q.syncKey) : rows.tenants.find((t) => t.viaDomain === q.domainUuid))?.tenant ?? null;
+    return {
+      tenant,
+      domains: pick(ix.domainsByDomain.get(q.domainUuid), tenant ? ix.domainsByTenant.get(tenant.id) : undefined),
+      users: pick(
+        ix.usersByDomain.get(q.domainUuid),
+        tenant ? ix.manualByTenant.get(tenant.id) : undefined,
+        q.userUuids.map((u) => ix.userByFusionpbx.get(u)),
+        q.emails.map((e) => ix.userByEmail.get(e)),
+      ),
+      extensions: pick(ix.extensionsByDomain.get(q.domainUuid), q.extensionUuids.map((e) => ix.extensionByUuid.get(e))),
+      excludedUserUuids: q.userUuids.filter((u) => rows.excluded.has(u)),
+    };
+  });
+}
+
+/** The five reads of a batch: tenants, domains, users, extensions and exclusions any of its domains may touch. */
+async function readRows(db: Db, queries: SnapshotQuery[]) {
   const domainUuids = queries.map((q) => q.domainUuid);
   const userUuids = queries.flatMap((q) => q.userUuids);
-  const emails = queries.flatMap((q) => q.emails);
   const keys = queries.flatMap((q) => (q.syncKey ? [q.syncKey] : []));
-
   const tenantRows: Array<Record<string, unknown>> = await db('tenants as t')
     .select('t.id', 't.name', 't.enabled', 't.sync_key', 'd.fusionpbx_domain_uuid as via_domain')
     .leftJoin('domains as d', 'd.tenant_id', 't.id')
@@ -65,7 +95,6 @@ export async function loadStoreSnapshots(db: Db, queries: SnapshotQuery[]): Prom
     .orWhereRaw('d.fusionpbx_domain_uuid = any(?::uuid[])', [domainUuids]);
   const tenants = tenantRows.map((r) => ({ tenant: fromRow<Tenant>('tenant', r), viaDomain: (r.via_domain as string | null) ?? null }));
   const tenantIds = [...new Set(tenants.map((t) => t.tenant.id))];
-
   // One after another: they share the transaction's connection.
   const domainRows: Array<Record<string, unknown>> = await db('domains')
     .select('fusionpbx_domain_uuid', 'tenant_id', 'name', 'enabled', 'present')
@@ -78,7 +107,7 @@ export async function loadStoreSnapshots(db: Db, queries: SnapshotQuery[]): Prom
       .whereRaw('fusionpbx_domain_uuid = any(?::uuid[])', [domainUuids])
       .orWhere((w) => w.whereRaw('tenant_id = any(?::uuid[])', [tenantIds]).andWhere('source', 'manual'))
       .orWhereRaw('fusionpbx_user_uuid = any(?::uuid[])', [userUuids])
-      .orWhereRaw('email = any(?::text[])', [emails]),
+      .orWhereRaw('email = any(?::text[])', [queries.flatMap((q) => q.emails)]),
   );
   const extensionRows = await selectJson(
     db,
@@ -87,39 +116,14 @@ export async function loadStoreSnapshots(db: Db, queries: SnapshotQuery[]): Prom
       .whereRaw('fusionpbx_domain_uuid = any(?::uuid[])', [domainUuids])
       .orWhereRaw('fusionpbx_extension_uuid = any(?::uuid[])', [queries.flatMap((q) => q.extensionUuids)]),
   );
-  const excludedRows: string[] = await db('user_exclusions').whereRaw('fusionpbx_user_uuid = any(?::uuid[])', [userUuids]).pluck('fusionpbx_user_uuid');
-  const domains = domainRows.map((r) => fromRow<Domain>('domain', r));
-  const users = userRows.map((r) => fromRow<User>('user', r));
-  const extensions = extensionRows.map((r) => fromRow<Extension>('extension', r));
-  const excluded = new Set(excludedRows.map(String));
-  const ix = {
-    domainsByDomain: groupBy(domains, (d) => d.fusionpbxDomainUuid),
-    domainsByTenant: groupBy(domains, (d) => d.tenantId),
-    usersByDomain: groupBy(users, (u) => u.fusionpbxDomainUuid),
-    manualByTenant: groupBy(users.filter((u) => u.source === 'manual'), (u) => u.tenantId),
-    userByFusionpbx: new Map(users.flatMap((u) => (u.fusionpbxUserUuid ? [[u.fusionpbxUserUuid, u] as const] : []))),
-    userByEmail: new Map(users.flatMap((u) => (u.email ? [[u.email, u] as const] : []))),
-    extensionsByDomain: groupBy(extensions, (e) => e.fusionpbxDomainUuid),
-    extensionByUuid: new Map(extensions.map((e) => [e.fusionpbxExtensionUuid, e])),
+  const excluded: string[] = await db('user_exclusions').whereRaw('fusionpbx_user_uuid = any(?::uuid[])', [userUuids]).pluck('fusionpbx_user_uuid');
+  return {
+    tenants,
+    domains: domainRows.map((r) => fromRow<Domain>('domain', r)),
+    users: userRows.map((r) => fromRow<User>('user', r)),
+    extensions: extensionRows.map((r) => fromRow<Extension>('extension', r)),
+    excluded: new Set(excluded.map(String)),
   };
-
-  return queries.map((q) => {
-    const tenant =
-      (q.syncKey ? tenants.find((t) => t.tenant.syncKey === q.syncKey) : tenants.find((t) => t.viaDomain === q.domainUuid))?.tenant ?? null;
-    const pick = <T>(...lists: Array<Array<T | undefined> | undefined>): T[] => [...new Set(lists.flatMap((l) => l ?? []).filter((x): x is T => x !== undefined))];
-    return {
-      tenant,
-      domains: pick(ix.domainsByDomain.get(q.domainUuid), tenant ? ix.domainsByTenant.get(tenant.id) : undefined),
-      users: pick(
-        ix.usersByDomain.get(q.domainUuid),
-        tenant ? ix.manualByTenant.get(tenant.id) : undefined,
-        q.userUuids.map((u) => ix.userByFusionpbx.get(u)),
-        q.emails.map((e) => ix.userByEmail.get(e)),
-      ),
-      extensions: pick(ix.extensionsByDomain.get(q.domainUuid), q.extensionUuids.map((e) => ix.extensionByUuid.get(e))),
-      excludedUserUuids: q.userUuids.filter((u) => excluded.has(u)),
-    };
-  });
 }
 
 /**

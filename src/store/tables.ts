@@ -83,6 +83,27 @@ export function fromRow<T>(entity: EntityName, row: Record<string, unknown>): T 
   return out as T;
 }
 
+/**
+ * A table's columns read into a model: the field -> column spec the store reads rows through
+ * (for the tables the sync does not write field by field: runs, the change log, exclusions, the
+ * activation log). Columns listed in `times` come back as ISO strings; a missing value is null.
+ */
+export function rowReader<T>(columns: { [K in keyof T]: string }, times: ReadonlyArray<keyof T> = []) {
+  const pairs = Object.entries(columns) as Array<[keyof T & string, string]>;
+  const timed = new Set<keyof T>(times);
+  return {
+    columns: pairs.map(([, column]) => column),
+    read(row: Record<string, unknown>): T {
+      const out: Record<string, unknown> = {};
+      for (const [field, column] of pairs) {
+        const value = row[column] ?? null;
+        out[field] = timed.has(field) && value !== null ? new Date(value as string | Date).toISOString() : value;
+      }
+      return out as T;
+    },
+  };
+}
+
 /** A model object as the row the spec writes. */
 export function toRow(entity: EntityName, fields: Fields): Record<string, unknown> {
   const spec = TABLES[entity].columns;

@@ -1,4 +1,4 @@
-import type { Db } from './db.js';
+import type { Db } from '../common/postgres.js';
 import { fromRow } from './tables.js';
 import type { Tenant } from './types.js';
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Role } from '../common/vocabulary.js';
-import type { Db } from './db.js';
+import type { Db } from '../common/postgres.js';
 import { SearchProbe } from './search-probe.js';
 import { USER_COLUMNS } from './sync-snapshot-store.js';
 import { fromRow } from './tables.js';

@@ -3,7 +3,6 @@ import { chunks } from '../common/collections.js';
 import { mapLimit } from '../common/semaphore.js';
 import { SYNC_ACTOR, type Problem } from '../common/vocabulary.js';
 import type { DomainMapping } from '../config/mapping-file.js';
-import { isStatementError } from '../errors/sync-errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { DomainSnapshot } from '../sources/model.js';
@@ -13,6 +12,7 @@ import type { Run, RunContext, RunStore } from '../store/run-store.js';
 import { loadStoreSnapshots, lockDomains, type SnapshotQuery } from '../store/sync-snapshot-store.js';
 import type { Change, StoreSnapshot } from '../store/types.js';
 import { applyChanges, oneDomain } from './apply/apply-changes.js';
+import { StalePlan, fallbackAfter } from './apply/fallback.js';
 import { bump } from './planner/counts.js';
 import { planDomain } from './planner/plan-domain.js';
 import type { DomainPlan } from './planner/plan-types.js';
@@ -93,27 +93,22 @@ interface Planned {
   storeDigest: string | undefined;
 }
 
-class StalePlan extends Error {}
-
 /**
  * Domains with changes, together: one transaction under all their locks, a few statements for
- * the whole group (the round trips of a transaction per domain cost more than its writes). If the
- * group cannot commit as planned (a change gone stale, a key taken, any statement refused), each
- * domain is applied on its own, so one domain never holds back its neighbours; a single domain
- * whose plan went stale or hit a taken key is read and planned again under its lock. A lost
- * connection is the job's to retry.
+ * the whole group (the round trips of a transaction per domain cost more than its writes). If it
+ * cannot commit as planned, `fallbackAfter` says what follows: each domain alone, or a single
+ * domain read and planned again under its lock; a lost connection is the driver's to retry.
  */
-async function applyGroup(deps: DomainSyncDeps, run: Run, context: RunContext, group: Planned[]): Promise<void> {
+async function applyGroup(deps: DomainSyncDeps, run: Run, context: RunContext, group: Planned[], replanned = false): Promise<void> {
   try {
-    await applyUnderLock(deps, run, context, group, { early: true });
-    return;
+    await applyUnderLock(deps, run, context, group, { early: !replanned });
   } catch (error) {
-    const stale = error instanceof StalePlan;
-    if (group.length > 1 ? !stale && !isStatementError(error) : !stale && (error as { code?: string }).code !== '23505') throw error;
-    if (group.length > 1) deps.logger.info({ runId: run.id, domains: group.length, err: { message: (error as Error).message } }, 'a group of domains could not be applied together: one at a time');
+    const next = fallbackAfter(error, group.length, replanned);
+    if (next === 'rethrow') throw error;
+    if (next === 'replan') return applyGroup(deps, run, context, group, true);
+    deps.logger.info({ runId: run.id, domains: group.length, err: error }, 'a group of domains could not be applied together: one at a time');
+    for (const p of group) await applyGroup(deps, run, context, [p]);
   }
-  if (group.length > 1) for (const p of group) await applyGroup(deps, run, context, [p]);
-  else await applyUnderLock(deps, run, context, group, { early: false });
 }
 
 /**

@@ -3,7 +3,7 @@ import type { MaxDisable } from '../config/max-disable.js';
 import type { DomainMapping } from '../config/mapping-file.js';
 import type { Census } from '../sources/model.js';
 import type { FusionpbxSource } from '../sources/source.js';
-import type { Db } from '../store/db.js';
+import type { Db } from '../common/postgres.js';
 import type { LastDomainSync, Run, RunContext, RunStore } from '../store/run-store.js';
 import type { ScopeStore } from '../store/scope-store.js';
 import { storeDigests } from '../store/digest-store.js';

@@ -1,6 +1,5 @@
-import type { Db } from '../store/db.js';
-import type { ChangeRecord, ChangeStore } from '../store/change-store.js';
-import type { Run, RunStore } from '../store/run-store.js';
+import type { ChangeRecord } from '../store/change-store.js';
+import type { Run } from '../store/run-store.js';
 
 /** A run as the API and `sync --json` show it. */
 export function runSummary(run: Run) {
@@ -44,29 +43,3 @@ export function changeView(c: ChangeRecord) {
 export function problemView(c: ChangeRecord) {
   return { kind: c.kind as 'conflict' | 'error' | 'warning', entity: c.entity, fusionpbxUuid: c.fusionpbxUuid, code: c.code!, message: c.message! };
 }
-
-export interface DetailPaging {
-  limit: number;
-  changesAfter?: number;
-  problemsAfter?: number;
-}
-
-/** A run with its domains and one page each of its changes and problems. */
-export async function runDetail(db: Db, runs: RunStore, changes: ChangeStore, run: Run, paging: DetailPaging) {
-  const [domains, changePage, problemPage] = await Promise.all([
-    runs.domains(db, run.id),
-    changes.forRun(db, run.id, { problems: false, limit: paging.limit + 1, afterId: paging.changesAfter }),
-    changes.forRun(db, run.id, { problems: true, limit: paging.limit + 1, afterId: paging.problemsAfter }),
-  ]);
-  const next = (page: ChangeRecord[]) => (page.length > paging.limit ? String(page[paging.limit - 1]!.id) : null);
-  return {
-    ...runSummary(run),
-    domains: domains.map((d) => ({ domain: d.scopeDomainUuid, status: d.status, counts: d.counts, error: d.error })),
-    changes: changePage.slice(0, paging.limit).map(changeView),
-    problems: problemPage.slice(0, paging.limit).map(problemView),
-    nextChangesCursor: next(changePage),
-    nextProblemsCursor: next(problemPage),
-  };
-}
-
-export type RunDetail = Awaited<ReturnType<typeof runDetail>>;

@@ -94,7 +94,7 @@ export class LoginThrottle {
       this.warned = false;
       return result;
     } catch (error) {
-      if (!this.warned) this.logger.warn({ err: { message: (error as Error).message } }, 'login throttle: Redis does not answer; counting failed logins in this process only');
+      if (!this.warned) this.logger.warn({ err: error }, 'login throttle: Redis does not answer; counting failed logins in this process only');
       this.warned = true;
       return null;
     } finally {

@@ -1,4 +1,4 @@
-import type { Api } from '../../src/api/server.js';
+import type { Api } from '../../src/api/api-types.js';
 import { TEST_ADMIN_TOKEN } from './env.js';
 import { keep } from './scan.js';
 

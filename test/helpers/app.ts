@@ -53,7 +53,7 @@ export async function startTestApp(
 /** Requests a run and runs it to the end in this process, as `fusionpbx-sync sync` does. */
 export async function syncOnce(app: App, request: { domain?: string; dryRun?: boolean } = {}) {
   const { run } = await app.sync!.requestRun({ trigger: 'cli', actor: 'test', ...request });
-  return app.sync!.runInProcess(run.id);
+  return app.pipeline!.runInProcess(run.id);
 }
 
 /** An admin actor as a route makes one from a token, for tests that call the services directly. */

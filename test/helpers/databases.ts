@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import { dropDatabase, ensureDatabase } from '../../src/demo/databases.js';
 import type { FusionpbxFactory } from '../../src/demo/fusionpbx-factory.js';
 import type { FusionpbxLayout } from '../../src/demo/fusionpbx-schema.js';
-import { createKnex } from '../../src/store/db.js';
+import { createKnex } from '../../src/common/postgres.js';
 import { TEMPLATE_DB, serverUrl } from './env.js';
 import { keep } from './scan.js';
 

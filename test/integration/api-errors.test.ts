@@ -1,11 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_STATUS } from '../../src/errors/app-error.js';
 import { FusionpbxFactory } from '../../src/demo/fusionpbx-factory.js';
-import { apiClient } from '../helpers/api.js';
-import { startTestApp, syncOnce, type TestApp } from '../helpers/app.js';
-import { createFusionpbxDatabase, createStoreDatabase, rowVersions, rowsWritten, type TestDatabase } from '../helpers/databases.js';
+import { rowVersions, rowsWritten, type TestDatabase } from '../helpers/databases.js';
 import { TEST_ADMIN_TOKEN, TEST_SECRETS } from '../helpers/env.js';
-import { dropPrefix, testPrefix } from '../helpers/queue.js';
+import { useApp, type AppFixture } from '../helpers/fixture.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 type OpenApi = { paths: Record<string, Record<string, { summary?: string; requestBody?: unknown; parameters?: Array<{ in: string; name: string }> }>>; components: { securitySchemes: Record<string, unknown> } };
@@ -16,20 +14,18 @@ describe('admin API: errors, auth and the OpenAPI document', () => {
   const f = new FusionpbxFactory(81);
   const d = f.domain('err.example.net');
   f.user(d, 'someone');
+  const fixture = useApp(f, {
+    env: { ADMIN_BODY_LIMIT: '4096', ACTIVE_CALLS: 'esl', FREESWITCH_ESL: '127.0.0.1:1', FREESWITCH_ESL_PASSWORD: TEST_SECRETS.eslPassword },
+    parts: { source: true, queue: true, api: true, probe: true },
+    synced: true,
+  });
   let store: TestDatabase;
-  let fpbx: Awaited<ReturnType<typeof createFusionpbxDatabase>>;
-  let app: TestApp;
-  let api: ReturnType<typeof apiClient>;
+  let api: AppFixture['api'];
   let doc: OpenApi;
   let routes: Array<{ method: Method; path: string; hasBody: boolean; query: string[] }>;
-  const prefix = testPrefix();
 
   beforeAll(async () => {
-    store = await createStoreDatabase();
-    fpbx = await createFusionpbxDatabase('5.5', f);
-    app = await startTestApp({ store: store.url, fusionpbx: fpbx.url }, { QUEUE_PREFIX: prefix, ADMIN_BODY_LIMIT: '4096', ACTIVE_CALLS: 'esl', FREESWITCH_ESL: '127.0.0.1:1', FREESWITCH_ESL_PASSWORD: TEST_SECRETS.eslPassword }, { source: true, queue: true, api: true, probe: true });
-    api = apiClient(app.server!);
-    await syncOnce(app);
+    ({ store, api } = fixture);
     doc = (await api<OpenApi>('GET', '/docs/json')).body;
     routes = Object.entries(doc.paths).flatMap(([path, ops]) =>
       Object.entries(ops).map(([method, op]) => ({
@@ -39,12 +35,6 @@ describe('admin API: errors, auth and the OpenAPI document', () => {
         query: (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name),
       })),
     );
-  });
-  afterAll(async () => {
-    await app.stop();
-    await dropPrefix(prefix);
-    await fpbx.drop();
-    await store.drop();
   });
 
   const fill = (path: string, value = SOME_UUID) => path.replace(/:\w+/g, value);

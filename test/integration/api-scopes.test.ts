@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTE_ACCESS } from '../../src/api/scopes.js';
-import { listen } from '../../src/cli/daemon.js';
+import { listen } from '../../src/app/serve.js';
 import { SCOPES } from '../../src/config/admin-tokens.js';
 import { FusionpbxFactory } from '../../src/demo/fusionpbx-factory.js';
 import { apiClient } from '../helpers/api.js';

@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { FusionpbxFactory } from '../../src/demo/fusionpbx-factory.js';
-import { apiClient } from '../helpers/api.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
-import { createFusionpbxDatabase, createStoreDatabase, rowVersions, rowsWritten, type TestDatabase } from '../helpers/databases.js';
-import { dropPrefix, testPrefix, waitFor } from '../helpers/queue.js';
+import { rowVersions, rowsWritten, type TestDatabase } from '../helpers/databases.js';
+import { useApp, type AppFixture } from '../helpers/fixture.js';
+import { waitFor } from '../helpers/queue.js';
 
 type Run = { id: string; status: string; trigger: string; dryRun: boolean; counts: Record<string, Record<string, number>>; quarantineReason: string | null; approvedBy: string | null };
 type Detail = Run & { changes: Array<{ entity: string; action: string; applied: boolean }>; problems: Array<{ kind: string; code: string }>; nextChangesCursor: string | null; domains: unknown[] };
@@ -13,24 +12,11 @@ describe('admin API: sync runs', () => {
   const a = f.domain('a.example.net');
   const b = f.domain('b.example.net');
   for (const d of [a, b]) for (let i = 0; i < 6; i++) f.user(d, `u${i}`, { email: i === 0 ? 'shared@example.net' : `u${i}@${d.name}` });
+  const fixture = useApp(f, { env: { SYNC_MAX_DISABLE: '2', SYNC_SCHEDULE: '0 0 1 1 *' }, parts: { source: true, queue: true, worker: true, api: true } });
   let store: TestDatabase;
-  let fpbx: Awaited<ReturnType<typeof createFusionpbxDatabase>>;
-  let app: TestApp;
-  let api: ReturnType<typeof apiClient>;
-  const prefix = testPrefix();
-
-  beforeAll(async () => {
-    store = await createStoreDatabase();
-    fpbx = await createFusionpbxDatabase('5.5', f);
-    app = await startTestApp({ store: store.url, fusionpbx: fpbx.url }, { QUEUE_PREFIX: prefix, SYNC_MAX_DISABLE: '2', SYNC_SCHEDULE: '0 0 1 1 *' }, { source: true, queue: true, worker: true, api: true });
-    api = apiClient(app.server!);
-  });
-  afterAll(async () => {
-    await app.stop();
-    await dropPrefix(prefix);
-    await fpbx.drop();
-    await store.drop();
-  });
+  let fpbx: AppFixture['fpbx'];
+  let api: AppFixture['api'];
+  beforeAll(() => void ({ store, fpbx, api } = fixture));
 
   const finished = (id: string) =>
     waitFor(`run ${id}`, async () => {

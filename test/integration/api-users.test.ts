@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FusionpbxFactory } from '../../src/demo/fusionpbx-factory.js';
 import { startFreeswitchStandIn, type FreeswitchStandIn } from '../../src/demo/freeswitch-stand-in.js';
-import { apiClient } from '../helpers/api.js';
-import { startTestApp, syncOnce, type TestApp } from '../helpers/app.js';
-import { createFusionpbxDatabase, createStoreDatabase, rowVersions, rowsWritten, type TestDatabase } from '../helpers/databases.js';
+import { syncOnce, type TestApp } from '../helpers/app.js';
+import { rowVersions, rowsWritten, type TestDatabase } from '../helpers/databases.js';
 import { TEST_ADMIN_TOKEN, TEST_SECRETS } from '../helpers/env.js';
-import { dropPrefix, testPrefix } from '../helpers/queue.js';
+import { useApp, type AppFixture } from '../helpers/fixture.js';
 
 type User = { id: string; email: string | null; role: string; status: string; source: string; tenantId: string; extensions: Array<{ id: string; number: string }>; lastLoginAt: string | null; firstName: string | null };
 type Page<T> = { items: T[]; nextCursor: string | null };
@@ -18,36 +17,25 @@ describe('admin API: users', () => {
   f.user(d, 'other');
   f.extension(d, '150');
   f.extension(d, '151');
-  let store: TestDatabase;
-  let fpbx: Awaited<ReturnType<typeof createFusionpbxDatabase>>;
   let fs: FreeswitchStandIn;
+  beforeAll(async () => void (fs = await startFreeswitchStandIn({ password: TEST_SECRETS.eslPassword })));
+  afterAll(() => fs.close());
+  const fixture = useApp(f, {
+    env: () => ({ ACTIVE_CALLS: 'esl', FREESWITCH_ESL: `127.0.0.1:${fs.port}`, FREESWITCH_ESL_PASSWORD: TEST_SECRETS.eslPassword, PROBE_TIMEOUT_MS: '400' }),
+    parts: { source: true, queue: true, api: true, probe: true },
+    synced: true,
+  });
+  let store: TestDatabase;
   let app: TestApp;
-  let api: ReturnType<typeof apiClient>;
+  let api: AppFixture['api'];
   let tenantId: string;
   let syncedId: string;
-  const prefix = testPrefix();
   const PASSWORD = TEST_SECRETS.userPassword;
 
   beforeAll(async () => {
-    store = await createStoreDatabase();
-    fpbx = await createFusionpbxDatabase('5.5', f);
-    fs = await startFreeswitchStandIn({ password: TEST_SECRETS.eslPassword });
-    app = await startTestApp(
-      { store: store.url, fusionpbx: fpbx.url },
-      { QUEUE_PREFIX: prefix, ACTIVE_CALLS: 'esl', FREESWITCH_ESL: `127.0.0.1:${fs.port}`, FREESWITCH_ESL_PASSWORD: TEST_SECRETS.eslPassword, PROBE_TIMEOUT_MS: '400' },
-      { source: true, queue: true, api: true, probe: true },
-    );
-    api = apiClient(app.server!);
-    await syncOnce(app);
+    ({ store, app, api } = fixture);
     tenantId = (await store.db('tenants').first()).id;
     syncedId = (await store.db('users').where({ fusionpbx_user_uuid: synced.uuid }).first()).id;
-  });
-  afterAll(async () => {
-    await app.stop();
-    await fs.close();
-    await dropPrefix(prefix);
-    await fpbx.drop();
-    await store.drop();
   });
   beforeEach(() => {
     fs.channels = [];

@@ -4,7 +4,7 @@ import type { FusionpbxLayout } from '../../src/demo/fusionpbx-schema.js';
 import { DatabaseSource } from '../../src/sources/database/database-source.js';
 import { DOMAINS_SQL, EXTENSIONS_SQL, USERS_SQL } from '../../src/sources/database/queries.js';
 import type { DomainSnapshot } from '../../src/sources/model.js';
-import { createKnex } from '../../src/store/db.js';
+import { createKnex } from '../../src/common/postgres.js';
 import { createFusionpbxDatabase } from '../helpers/databases.js';
 
 function fixture() {

@@ -38,7 +38,7 @@ describe('overlapping triggers', () => {
     const cliSync = async () => {
       // What `fusionpbx-sync sync --domain` does.
       const { run, created } = await cli.sync!.requestRun({ trigger: 'cli', domain: target.name, actor: 'cli' });
-      return created ? cli.sync!.runInProcess(run.id) : cli.sync!.waitFor(run.id, 50);
+      return created ? cli.pipeline!.runInProcess(run.id) : cli.pipeline!.waitFor(run.id, 50);
     };
     const [, apiReply, cliRun] = await Promise.all([
       worker.queue!.queue.add('scheduled', {}),

@@ -118,9 +118,9 @@ describe('the sync queue, with real Redis and Postgres', () => {
     for (const user of f.users) user.username = `${user.username}.renamed`;
     await fpbx.rewrite();
     const { run } = await a.sync!.requestRun({ trigger: 'api', actor: 'test' });
-    const prepared = (await a.sync!.prepare(run.id))!;
-    expect(prepared.domainUuids).toHaveLength(12);
-    const [refused, ...others] = prepared.domainUuids;
+    const domainUuids = (await a.pipeline!.prepare(run.id))!;
+    expect(domainUuids).toHaveLength(12);
+    const [refused, ...others] = domainUuids;
     // The run's finish step waits on one batch whose payload the worker refuses (an unknown field).
     const flow = new FlowProducer({ connection: new Redis(redisUrl(), { maxRetriesPerRequest: null }), prefix });
     try {
@@ -155,9 +155,18 @@ describe('the sync queue, with real Redis and Postgres', () => {
     expect((await finished(a, run.id)).status).toBe('succeeded');
   });
 
-  it('never puts a secret in a job payload', async () => {
-    const jobs = await a.queue!.queue.getJobs(['completed', 'failed', 'delayed', 'waiting']);
+  it('never puts a secret or an email in a job payload, of any kind of job', async () => {
+    // Jobs of every kind, made here: a tick of the schedule (its run and batches), a timed re-enable.
+    const tick = await a.queue!.queue.add('scheduled', {});
+    await waitFor('the tick to queue its run', async () => (await tick.getState()) === 'completed');
+    const runId = (await a.queue!.getJob(tick.id!))!.returnvalue.runId as string;
+    await finished(a, runId);
+    const user = await store.db('users').offset(2).first();
+    await a.lifecycle.disable(user.id, { until: new Date(Date.now() + 60_000).toISOString() }, actor('admin'));
+    const jobs = await a.queue!.queue.getJobs(['completed', 'failed', 'delayed', 'waiting', 'waiting-children']);
+    expect([...new Set(jobs.map((j) => j.name))]).toEqual(expect.arrayContaining(['scheduled', 'run', 'domains', 'reenable']));
     const payloads = JSON.stringify(jobs.map((j) => j.data));
+    expect(payloads).toContain(runId);
     expect(payloads).not.toMatch(/password|secret|token|@/i);
   });
 });

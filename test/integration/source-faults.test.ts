@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRestStandIn, type RestFault } from '../../src/demo/rest-stand-in.js';
-import { createKnex } from '../../src/store/db.js';
+import { createKnex } from '../../src/common/postgres.js';
 import { startTestApp, syncOnce } from '../helpers/app.js';
 import { platform } from '../helpers/platform.js';
 import { createFusionpbxDatabase, createStoreDatabase } from '../helpers/databases.js';
@@ -31,7 +31,7 @@ describe('source faults mid-run: nothing half-written, the next run converges to
     const database = new URL(fpbx.url).pathname.slice(1);
     try {
       const { run } = await app.sync!.requestRun({ trigger: 'cli', actor: 'test' });
-      const running = app.sync!.runInProcess(run.id);
+      const running = app.pipeline!.runInProcess(run.id);
       await waitFor('the first domain to be synced', async () => (await store.db('sync_runs').where({ parent_id: run.id }).first()) ?? null, 20_000, 2);
       // Every reader connection is cut, again and again, while the batches are read.
       let killed = 0;

@@ -1,11 +1,12 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { FusionpbxFactory } from '../../src/demo/fusionpbx-factory.js';
 import { apiClient } from '../helpers/api.js';
-import { startTestApp, syncOnce, type TestApp } from '../helpers/app.js';
-import { createFusionpbxDatabase, createStoreDatabase, type TestDatabase } from '../helpers/databases.js';
+import { syncOnce, type TestApp } from '../helpers/app.js';
+import type { TestDatabase } from '../helpers/databases.js';
 import { TEST_SECRETS, redisUrl } from '../helpers/env.js';
-import { dropPrefix, testPrefix, waitFor } from '../helpers/queue.js';
+import { useApp } from '../helpers/fixture.js';
+import { waitFor } from '../helpers/queue.js';
 
 /** Everything BullMQ keeps in Redis for the jobs under a prefix: payloads, results, failed reasons, stack traces. */
 async function jobTexts(prefix: string): Promise<string> {
@@ -35,23 +36,15 @@ describe('a failing statement puts no value in a log line or in Redis', () => {
   f.user(fine, 'fine0', { email: 'fine0@fine-domain.example' });
   const manual = { email: 'manual.leaky@leak-domain.example', firstName: 'Manualfirst', lastName: 'Forbiddenlast' };
   const values = [...f.users.map((u) => u.email!), 'Leakygiven', 'Leakyfamily', manual.email, manual.firstName, manual.lastName, 'scrypt$', TEST_SECRETS.userPassword];
-  const prefix = testPrefix();
+  const fixture = useApp(f, { env: { SYNC_SCHEDULE: '0 0 1 1 *', HOUSEKEEPING_SCHEDULE: '0 0 1 1 *' }, parts: { source: true, queue: true, worker: true, api: true } });
   let store: TestDatabase;
-  let fpbx: Awaited<ReturnType<typeof createFusionpbxDatabase>>;
   let app: TestApp;
+  let prefix: string;
 
   beforeAll(async () => {
-    store = await createStoreDatabase();
-    fpbx = await createFusionpbxDatabase('5.5', f);
+    ({ store, app, prefix } = fixture);
     // Every user of leak.example.net is refused by the store, with PostgreSQL quoting the row.
     await store.db.raw(`alter table users add constraint forced_failure check (first_name is null or first_name not like 'Leakygiven%')`);
-    app = await startTestApp({ store: store.url, fusionpbx: fpbx.url }, { QUEUE_PREFIX: prefix, SYNC_SCHEDULE: '0 0 1 1 *', HOUSEKEEPING_SCHEDULE: '0 0 1 1 *' }, { source: true, queue: true, worker: true, api: true });
-  });
-  afterAll(async () => {
-    await app.stop();
-    await dropPrefix(prefix);
-    await fpbx.drop();
-    await store.drop();
   });
 
   const leaked = (text: string) => values.filter((v) => text.includes(v));

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKnex } from '../../src/store/db.js';
+import { createKnex } from '../../src/common/postgres.js';
 import { migrate } from '../../src/store/migrate.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { platform } from '../helpers/platform.js';

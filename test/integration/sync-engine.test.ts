@@ -271,11 +271,11 @@ describe('sync engine, end to end on real Postgres', () => {
       for (const name of ['a.example.net', 'b.example.net', 'c.example.net']) g.user(g.domain(name), 'u');
       await setup(g);
       const { run } = await app.sync!.requestRun({ trigger: 'api', actor: 'test' });
-      const prepared = (await app.sync!.prepare(run.id))!;
-      expect(prepared.domainUuids).toHaveLength(3);
-      await app.sync!.syncDomains(prepared.run, prepared.context, prepared.domainUuids.slice(0, 2));
-      expect(await app.sync!.missingDomains(run.id)).toEqual(prepared.domainUuids.slice(2));
-      const final = await app.sync!.finish(run.id);
+      const domainUuids = (await app.pipeline!.prepare(run.id))!;
+      expect(domainUuids).toHaveLength(3);
+      await app.pipeline!.runBatch({ runId: run.id, domainUuids: domainUuids.slice(0, 2) });
+      expect(await app.pipeline!.lostDomains(run.id)).toEqual(domainUuids.slice(2));
+      const final = await app.pipeline!.finish(run.id);
       expect(final.status).toBe('failed');
       expect(final.error).toMatch(/^1 of 3 domains failed: .*no result/);
     });

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SCOPES } from '../../src/config/admin-tokens.js';
-import { SECRET_VARIABLES, describeConfig, loadConfig, type ConfigNeeds } from '../../src/config/config.js';
+import { describeConfig, loadConfig, type ConfigNeeds } from '../../src/config/config.js';
+import { SECRET_VARIABLES } from '../../src/config/secret-files.js';
 import { parseMapping } from '../../src/config/mapping-file.js';
 import { ConfigError } from '../../src/errors/sync-errors.js';
 

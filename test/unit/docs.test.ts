@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_VARIABLES } from '../../src/config/config.js';
+import { CONFIG_VARIABLES } from '../../src/config/env-schema.js';
 import { ERROR_STATUS } from '../../src/errors/app-error.js';
 
 describe('documentation stays in step with the code', () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Api, ApiDeps } from '../server.js';
+import type { Api, ApiDeps } from '../api-types.js';
 
 const checkState = z.enum(['ok', 'down', 'not-applied', 'not-running', 'absent']);
 const readiness = z.object({

@@ -15,8 +15,8 @@ import {
   uuidParam,
   verifyBody,
 } from '../schemas.js';
-import type { Api, ApiDeps } from '../server.js';
-import { activationView, userView } from '../views.js';
+import type { Api, ApiDeps } from '../api-types.js';
+import { activationView, userView } from '../../users/views.js';
 
 const idParams = z.object({ id: uuidParam }).strict();
 const extensionParams = z.object({ id: uuidParam, extensionId: uuidParam }).strict();
@@ -24,8 +24,12 @@ const tags = ['users'];
 
 /** Users: search, create, read, edit, enable/disable (also until a time), delete, extension links, login check. */
 export function userRoutes(app: Api, deps: ApiDeps): void {
-  const { users, lifecycle } = deps;
+  userReadRoutes(app, deps);
+  userWriteRoutes(app, deps);
+  userExtensionRoutes(app, deps);
+}
 
+function userReadRoutes(app: Api, { users }: ApiDeps): void {
   app.get('/v1/users', { schema: { tags, summary: 'Search and filter users, by id order', querystring: userQuery, response: { 200: page(userSchema) } } }, async (request) => {
     const q = request.query;
     const after = decodeCursor(q.cursor, 1, ([id]) => isUuidPart(id!));
@@ -33,6 +37,35 @@ export function userRoutes(app: Api, deps: ApiDeps): void {
     return { items: result.items.map(userView), nextCursor: result.next ? encodeCursor([result.next]) : null };
   });
 
+
+  app.get(
+    '/v1/users/:id/activation-log',
+    { schema: { tags, summary: 'Every enable and disable of the user', params: idParams, querystring: listQuery, response: { 200: page(activationSchema) } } },
+    async (request) => {
+      const after = decodeCursor(request.query.cursor, 1, ([id]) => isIdPart(id!));
+      const rows = await users.activationLog(request.params.id, request.query.limit + 1, after ? Number(after[0]) : undefined);
+      const page = paged(rows, request.query.limit, (last) => [String(last.id)]);
+      return { items: page.items.map(activationView), nextCursor: page.nextCursor };
+    },
+  );
+
+  app.get(
+    '/v1/users/:id/changes',
+    { schema: { tags, summary: "The user's history: sync and admin changes side by side", params: idParams, querystring: listQuery, response: { 200: page(changeSchema) } } },
+    async (request) => {
+      await users.get(request.params.id).catch(async (error: unknown) => {
+        // A deleted user's history stays readable.
+        if ((await users.history(request.params.id, 1)).length === 0) throw error;
+      });
+      const after = decodeCursor(request.query.cursor, 1, ([id]) => isIdPart(id!));
+      const rows = await users.history(request.params.id, request.query.limit + 1, after ? Number(after[0]) : undefined);
+      const page = paged(rows, request.query.limit, (last) => [String(last.id)]);
+      return { items: page.items.map(changeView), nextCursor: page.nextCursor };
+    },
+  );
+}
+
+function userWriteRoutes(app: Api, { users, lifecycle }: ApiDeps): void {
   app.post('/v1/users', { schema: { tags, summary: 'Create a manual user', body: newUserBody, response: { 201: userSchema } } }, async (request, reply) => {
     const user = await users.create(request.body, request.actor);
     return reply.status(201).send(userView(user));
@@ -70,33 +103,10 @@ export function userRoutes(app: Api, deps: ApiDeps): void {
     await lifecycle.enable(request.params.id, request.actor);
     return userView(await users.get(request.params.id));
   });
+}
 
-  app.get(
-    '/v1/users/:id/activation-log',
-    { schema: { tags, summary: 'Every enable and disable of the user', params: idParams, querystring: listQuery, response: { 200: page(activationSchema) } } },
-    async (request) => {
-      const after = decodeCursor(request.query.cursor, 1, ([id]) => isIdPart(id!));
-      const rows = await users.activationLog(request.params.id, request.query.limit + 1, after ? Number(after[0]) : undefined);
-      const page = paged(rows, request.query.limit, (last) => [String(last.id)]);
-      return { items: page.items.map(activationView), nextCursor: page.nextCursor };
-    },
-  );
-
-  app.get(
-    '/v1/users/:id/changes',
-    { schema: { tags, summary: "The user's history: sync and admin changes side by side", params: idParams, querystring: listQuery, response: { 200: page(changeSchema) } } },
-    async (request) => {
-      await users.get(request.params.id).catch(async (error: unknown) => {
-        // A deleted user's history stays readable.
-        if ((await users.history(request.params.id, 1)).length === 0) throw error;
-      });
-      const after = decodeCursor(request.query.cursor, 1, ([id]) => isIdPart(id!));
-      const rows = await users.history(request.params.id, request.query.limit + 1, after ? Number(after[0]) : undefined);
-      const page = paged(rows, request.query.limit, (last) => [String(last.id)]);
-      return { items: page.items.map(changeView), nextCursor: page.nextCursor };
-    },
-  );
-
+/** Extension links of manual users, and the host application's login check. */
+function userExtensionRoutes(app: Api, { users, lifecycle }: ApiDeps): void {
   app.put(
     '/v1/users/:id/extensions/:extensionId',
     { schema: { tags, summary: 'Assign an extension of the tenant to a manual user', params: extensionParams, body: emptyBody, response: { 200: userSchema } } },

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { selectJson } from '../../store/db.js';
+import { selectJson } from '../../common/postgres.js';
 import { groupBy } from '../../common/collections.js';
 import { SourceError } from '../../errors/sync-errors.js';
 import type { Metrics } from '../../observability/metrics.js';

@@ -1,4 +1,5 @@
 import type { AxiosInstance, AxiosResponse } from 'axios';
+import type { RestSettings } from '../../config/config.js';
 import { deadline, transportProblem } from '../../common/http.js';
 import { z } from 'zod';
 import { withRetries } from '../../common/retry.js';
@@ -6,17 +7,8 @@ import { Semaphore } from '../../common/semaphore.js';
 import { SourceError } from '../../errors/sync-errors.js';
 import type { Metrics } from '../../observability/metrics.js';
 
-export interface RestClientOptions {
-  /** The REST app's endpoint; a bare base URL gets `/app/rest_api/rest.php` appended. */
-  url: string;
-  /** `key_uuid:secret`. */
-  apiKey: string;
-  timeoutMs: number;
-  concurrency: number;
-  pageSize: number;
-  retries: number;
-  retryDelayMs?: number;
-}
+/** The REST settings of the configuration (FUSIONPBX_API_*), and the base delay of its retries. */
+export type RestClientOptions = Omit<RestSettings, 'links'> & { retryDelayMs?: number };
 
 /**
  * The REST app's list answers (CakeDC/fusionpbx-rest-api): a paged action answers

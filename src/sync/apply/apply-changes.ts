@@ -1,6 +1,6 @@
 import type { ActivationEvent, ActivationLogStore } from '../../store/activation-log-store.js';
 import type { ChangeStore } from '../../store/change-store.js';
-import type { Db } from '../../store/db.js';
+import type { Db } from '../../common/postgres.js';
 import { insertRows, updateRows } from '../../store/row-writer.js';
 import { mergeSearchPending } from '../../store/search-pending.js';
 import { TABLES } from '../../store/tables.js';

@@ -46,31 +46,12 @@ export function matchUsers(
   const unknownDomains = new Set(run.unknownDomainUuids);
   const result: MatchResult = { matches: [], unresolved: new Set(), releases: [], problems: [] };
   const claimed = new Set<string>();
-  const conflict = (user: UpstreamUser, code: string, message: string) =>
-    result.problems.push({ kind: 'conflict', entity: 'user', fusionpbxUuid: user.uuid, code, message });
+  const conflict = (user: UpstreamUser, code: string, message: string) => addConflict(result, user, code, message);
 
   for (const user of [...users].sort((a, b) => cmp(a.uuid, b.uuid))) {
     if (excluded.has(user.uuid)) continue;
-    let email = user.email;
-    if (email && run.emailWinners[email] !== undefined && run.emailWinners[email] !== user.uuid) {
-      conflict(user, 'EMAIL_DUPLICATE_UPSTREAM', `email ${email} is also used by FusionPBX user ${run.emailWinners[email]}, which keeps it; synced without an email`);
-      email = null;
-    }
-
     const byUuid = ix.byFusionpbxUuid.get(user.uuid);
-    const holder = email ? ix.byEmail.get(email) : undefined;
-    let byEmail: User | undefined;
-    if (email && holder && holder.id !== byUuid?.id) {
-      if (holder.source === 'manual' && holder.tenantId === tenantId && !byUuid) byEmail = holder;
-      else if (holder.source === 'manual') {
-        conflict(user, 'EMAIL_TAKEN', `email ${email} belongs to another user (${holder.id}${holder.tenantId === tenantId ? '' : ', another tenant'}); synced without an email`);
-        email = null;
-      } else if (holder.fusionpbxDomainUuid && unknownDomains.has(holder.fusionpbxDomainUuid)) {
-        conflict(user, 'EMAIL_TAKEN', `email ${email} is held by a user of a domain the source could not read this run; synced without an email`);
-        email = null;
-      } else result.releases.push({ holder, email });
-    }
-
+    const { email, byEmail } = claimEmail(user, byUuid, tenantId, ix, run, unknownDomains, result);
     if (byUuid) {
       result.matches.push({ upstream: user, current: byUuid, email });
       continue;
@@ -94,6 +75,42 @@ export function matchUsers(
     result.matches.push({ upstream: user, current: match ?? null, email });
   }
   return result;
+}
+
+/**
+ * The email a FusionPBX user may take: not one another FusionPBX user wins upstream, not one a
+ * manual user of another tenant (or a user of an unreadable domain) holds. A manual user of the
+ * tenant holding it is a match; a synced user holding it gives it up (a release).
+ */
+function claimEmail(
+  user: UpstreamUser,
+  byUuid: User | undefined,
+  tenantId: string,
+  ix: ReturnType<typeof indexes>,
+  run: RunFacts,
+  unknownDomains: ReadonlySet<string>,
+  result: MatchResult,
+): { email: string | null | undefined; byEmail: User | undefined } {
+  let email = user.email;
+  if (email && run.emailWinners[email] !== undefined && run.emailWinners[email] !== user.uuid) {
+    addConflict(result, user, 'EMAIL_DUPLICATE_UPSTREAM', `email ${email} is also used by FusionPBX user ${run.emailWinners[email]}, which keeps it; synced without an email`);
+    return { email: null, byEmail: undefined };
+  }
+  const holder = email ? ix.byEmail.get(email) : undefined;
+  if (!email || !holder || holder.id === byUuid?.id) return { email, byEmail: undefined };
+  if (holder.source === 'manual' && holder.tenantId === tenantId && !byUuid) return { email, byEmail: holder };
+  if (holder.source === 'manual') {
+    addConflict(result, user, 'EMAIL_TAKEN', `email ${email} belongs to another user (${holder.id}${holder.tenantId === tenantId ? '' : ', another tenant'}); synced without an email`);
+    email = null;
+  } else if (holder.fusionpbxDomainUuid && unknownDomains.has(holder.fusionpbxDomainUuid)) {
+    addConflict(result, user, 'EMAIL_TAKEN', `email ${email} is held by a user of a domain the source could not read this run; synced without an email`);
+    email = null;
+  } else result.releases.push({ holder, email });
+  return { email, byEmail: undefined };
+}
+
+function addConflict(result: MatchResult, user: UpstreamUser, code: string, message: string): void {
+  result.problems.push({ kind: 'conflict', entity: 'user', fusionpbxUuid: user.uuid, code, message });
 }
 
 function dropRelease(result: MatchResult, email: string | null | undefined): void {

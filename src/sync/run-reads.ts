@@ -1,0 +1,58 @@
+import type { Db } from '../common/postgres.js';
+import { AppError } from '../errors/app-error.js';
+import type { ChangeRecord, ChangeStore } from '../store/change-store.js';
+import type { Run, RunStore } from '../store/run-store.js';
+import { changeView, problemView, runSummary } from './run-view.js';
+
+export interface DetailPaging {
+  limit: number;
+  changesAfter?: number;
+  problemsAfter?: number;
+}
+
+export interface RunReadsDeps {
+  db: Db;
+  runs: RunStore;
+  changes: ChangeStore;
+}
+
+/** Runs as the admin API, the CLI and the demo show them: listed newest first, or one with its domains, changes and problems. */
+export class RunReads {
+  constructor(private readonly deps: RunReadsDeps) {}
+
+  async list(limit: number, after: { queuedAt: string; id: string } | null) {
+    return (await this.deps.runs.list(this.deps.db, limit, after)).map(runSummary);
+  }
+
+  /** A top-level run; NOT_FOUND for one that does not exist (or a domain's row of one). */
+  async get(id: string): Promise<Run> {
+    const run = await this.deps.runs.get(this.deps.db, id);
+    if (!run || run.parentId) throw new AppError('NOT_FOUND', `run ${id} does not exist`);
+    return run;
+  }
+
+  async detail(id: string, paging: DetailPaging): Promise<RunDetail> {
+    return this.detailOf(await this.get(id), paging);
+  }
+
+  /** A run with its domains and one page each of its changes and problems. */
+  async detailOf(run: Run, paging: DetailPaging) {
+    const { db, runs, changes } = this.deps;
+    const [domains, changePage, problemPage] = await Promise.all([
+      runs.domains(db, run.id),
+      changes.forRun(db, run.id, { problems: false, limit: paging.limit + 1, afterId: paging.changesAfter }),
+      changes.forRun(db, run.id, { problems: true, limit: paging.limit + 1, afterId: paging.problemsAfter }),
+    ]);
+    const next = (page: ChangeRecord[]) => (page.length > paging.limit ? String(page[paging.limit - 1]!.id) : null);
+    return {
+      ...runSummary(run),
+      domains: domains.map((d) => ({ domain: d.scopeDomainUuid, status: d.status, counts: d.counts, error: d.error })),
+      changes: changePage.slice(0, paging.limit).map(changeView),
+      problems: problemPage.slice(0, paging.limit).map(problemView),
+      nextChangesCursor: next(changePage),
+      nextProblemsCursor: next(problemPage),
+    };
+  }
+}
+
+export type RunDetail = Awaited<ReturnType<RunReads['detailOf']>>;
