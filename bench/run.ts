@@ -62,7 +62,7 @@ async function freshStore(name: string): Promise<string> {
 }
 
 function syncEnv(storeUrl: string, extra: Record<string, string> = {}): Record<string, string> {
-  return { DATABASE_URL: storeUrl, FUSIONPBX_DATABASE_URL: withDatabase(SERVER, FPBX), LOG_LEVEL: 'warn', SYNC_MAX_DISABLE: '100%', ...extra };
+  return { DATABASE_URL: storeUrl, FUSIONPBX_DATABASE_URL: withDatabase(SERVER, FPBX), LOG_LEVEL: 'warn', SYNC_MAX_DISABLE: '100%', SYNC_POLL_SECONDS: '0', ...extra };
 }
 
 async function cliSync(storeUrl: string, extra: Record<string, string> = {}) {

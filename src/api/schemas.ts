@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { fusionpbxId } from '../common/fusionpbx-id.js';
+import { fusionpbxId, isFusionpbxId } from '../common/fusionpbx-id.js';
 import { ROLES } from '../common/vocabulary.js';
 
 /**
@@ -29,10 +29,12 @@ const counts = z.record(z.string(), z.record(z.string(), z.number()));
 
 export const runSchema = z.object({
   id: z.uuid(),
-  trigger: z.enum(['schedule', 'api', 'cli']),
+  trigger: z.enum(['schedule', 'poll', 'api', 'cli']),
   status: z.enum(['queued', 'running', 'succeeded', 'failed', 'quarantined', 'discarded']),
   dryRun: z.boolean(),
   domain: z.string().nullable().describe('The domain uuid of a one-domain run'),
+  domains: z.array(z.string()).nullable().describe('The domains a poll found changed, for a run the poll started'),
+  user: z.string().nullable().describe('The FusionPBX user uuid of a one-user run'),
   actor: z.string().nullable(),
   queuedAt: z.string(),
   startedAt: z.string().nullable(),
@@ -75,6 +77,10 @@ export const runDetailSchema = runSchema.extend({
   problems: z.array(problemSchema),
   nextChangesCursor: z.string().nullable(),
   nextProblemsCursor: z.string().nullable(),
+  trace: z
+    .array(z.object({ step: z.string(), outcome: z.string(), detail: z.string() }))
+    .optional()
+    .describe('A one-user run: what was read, how the user matched, each field planned (before -> after), conflicts, whether it was applied'),
 });
 
 export const tenantSchema = z.object({
@@ -144,9 +150,16 @@ export const exclusionSchema = z.object({
 export const triggerBody = z
   .object({
     domain: text(255).trim().min(1).optional().describe('A domain name or domain_uuid; none for every domain'),
+    user: text(320)
+      .trim()
+      .min(1)
+      .optional()
+      .refine((v) => v === undefined || isFusionpbxId(v) || /^[^@\s]+@[^@\s]+$/.test(v), 'must be a FusionPBX user uuid or username@domain')
+      .describe('One FusionPBX user (its uuid, or username@domain), synced alone with its extensions; the run shows a trace'),
     dryRun: z.boolean().optional().describe('Plan and record the changes without writing them'),
   })
-  .strict();
+  .strict()
+  .refine((b) => !(b.domain && b.user), { message: 'name a domain or a user, not both', path: ['user'] });
 
 export const newUserBody = z
   .object({

@@ -13,12 +13,14 @@ import { registerStoreGauges } from '../observability/store-gauges.js';
 import { NO_PROBE, type ActiveCallProbe } from '../probes/active-call-probe.js';
 import { createProbe } from '../probes/create-probe.js';
 import { Housekeeping } from '../queue/housekeeping.js';
+import { PollTimer } from '../queue/poll-timer.js';
 import { createRedis } from '../queue/redis.js';
 import { RunControl } from '../queue/run-control.js';
 import { SyncQueue } from '../queue/sync-queue.js';
 import { createRestClient, createSource } from '../sources/create-source.js';
 import type { FusionpbxSource } from '../sources/source.js';
 import type { Stores } from '../store/stores.js';
+import { ChangePoll } from '../sync/change-poll.js';
 import { RunPipeline } from '../sync/run-pipeline.js';
 import { RunReads } from '../sync/run-reads.js';
 import { SyncService } from '../sync/sync-service.js';
@@ -56,6 +58,8 @@ export interface Clients {
 export interface Services {
   sync: SyncService | null;
   pipeline: RunPipeline | null;
+  /** Change polling (database source only). */
+  poll: ChangePoll | null;
   control: RunControl | null;
   runReads: RunReads;
   directory: DirectoryReads;
@@ -119,9 +123,11 @@ export function buildServices(core: Core, clients: Clients): Services {
     { maxFailures: config.LOGIN_MAX_FAILURES, addressMaxFailures: config.LOGIN_ADDRESS_MAX_FAILURES, windowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS },
     logger,
   );
+  const pipeline = syncDeps ? new RunPipeline(syncDeps) : null;
   return {
     sync,
-    pipeline: syncDeps ? new RunPipeline(syncDeps) : null,
+    pipeline,
+    poll: syncDeps && sync && pipeline ? new ChangePoll({ db, source: syncDeps.source, pollState: stores.pollState, runs: stores.runs, sync, pipeline, metrics, logger }) : null,
     control: sync && clients.queue ? new RunControl(sync, clients.queue, logger) : null,
     runReads: new RunReads({ db, runs: stores.runs, changes: stores.changes }),
     directory: new DirectoryReads({ db, ...stores }),
@@ -131,11 +137,11 @@ export function buildServices(core: Core, clients: Clients): Services {
 }
 
 /** The queue's worker and the housekeeping timers, where this process runs them. */
-export async function buildWorkers(core: Core, clients: Clients, services: Services): Promise<{ worker: Worker | null; housekeeping: Housekeeping | null }> {
+export async function buildWorkers(core: Core, clients: Clients, services: Services): Promise<{ worker: Worker | null; housekeeping: Housekeeping | null; pollTimer: PollTimer | null }> {
   const { config, logger, shutdown } = core;
   const { queue, redis } = clients;
   const { sync, pipeline, lifecycle } = services;
-  if (!core.parts.worker || !queue || !redis || !sync || !pipeline) return { worker: null, housekeeping: null };
+  if (!core.parts.worker || !queue || !redis || !sync || !pipeline) return { worker: null, housekeeping: null, pollTimer: null };
   const settings = { prefix: config.QUEUE_PREFIX, concurrency: config.WORKER_CONCURRENCY, lockMs: config.WORKER_LOCK_MS, stalledIntervalMs: config.WORKER_STALLED_INTERVAL_MS };
   const worker = createWorker(redis('worker'), settings, { pipeline, sync, lifecycle, queue, logger }, logger);
   shutdown.drain('worker', (force) => worker.close(force));
@@ -154,7 +160,22 @@ export async function buildWorkers(core: Core, clients: Clients, services: Servi
   shutdown.first('housekeeping', () => housekeeping.stop());
   await housekeeping.ensureSchedule({ setting: true });
   housekeeping.start();
-  return { worker, housekeeping };
+  return { worker, housekeeping, pollTimer: startPolling(core, clients, services) };
+}
+
+/** Change polling in this worker, when it is on and the source can be polled. */
+function startPolling(core: Core, clients: Clients, services: Services): PollTimer | null {
+  const { config, logger, shutdown } = core;
+  const { poll } = services;
+  if (!poll || config.SYNC_POLL_SECONDS === 0) return null;
+  if (!poll.supported) {
+    logger.info({ source: config.FUSIONPBX_SOURCE }, 'change polling is off: this source cannot tell what changed (the schedule still syncs everything)');
+    return null;
+  }
+  const timer = new PollTimer(poll, clients.queueConnection, `${config.QUEUE_PREFIX}:poll:tick`, config.SYNC_POLL_SECONDS, logger);
+  shutdown.first('change poll', () => timer.stop());
+  timer.start();
+  return timer;
 }
 
 /** The store's gauges, and the admin API where this process serves it (a worker still answers the probes and /metrics). */

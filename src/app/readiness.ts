@@ -2,12 +2,11 @@ import type { Worker } from 'bullmq';
 import type { Knex } from 'knex';
 import type { CheckState } from '../api/api-types.js';
 import type { SyncQueue } from '../queue/sync-queue.js';
+import { withinDeadline } from '../common/deadline.js';
 import { migrationsApplied } from '../store/migrate.js';
 
 /** Each check bounded in time, so /readyz answers fast even when a dependency hangs. */
-function within<T>(ms: number, work: Promise<T>): Promise<T> {
-  return Promise.race([work, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())]);
-}
+const within = <T>(ms: number, work: Promise<T>): Promise<T> => withinDeadline(work, ms, 'a readiness check');
 
 /**
  * What /readyz checks: Postgres answers, the migrations this build knows are applied, Redis

@@ -9,11 +9,13 @@ import { createLogger, type Logger } from '../observability/logger.js';
 import { Metrics } from '../observability/metrics.js';
 import type { ActiveCallProbe } from '../probes/active-call-probe.js';
 import type { Housekeeping } from '../queue/housekeeping.js';
+import type { PollTimer } from '../queue/poll-timer.js';
 import type { RunControl } from '../queue/run-control.js';
 import type { SyncQueue } from '../queue/sync-queue.js';
 import type { FusionpbxSource } from '../sources/source.js';
 import { migrate } from '../store/migrate.js';
 import { createStores, type Stores } from '../store/stores.js';
+import type { ChangePoll } from '../sync/change-poll.js';
 import type { RunPipeline } from '../sync/run-pipeline.js';
 import type { RunReads } from '../sync/run-reads.js';
 import type { SyncService } from '../sync/sync-service.js';
@@ -43,6 +45,8 @@ export interface App {
   sync: SyncService | null;
   /** Runs them: the steps both drivers share, and the in-process driver. */
   pipeline: RunPipeline | null;
+  /** Change polling: one tick finds the domains changed in FusionPBX and syncs them. */
+  poll: ChangePoll | null;
   /** Starts, approves and discards runs through the queue. */
   control: RunControl | null;
   runReads: RunReads;
@@ -54,6 +58,8 @@ export interface App {
   queue: SyncQueue | null;
   worker: Worker | null;
   housekeeping: Housekeeping | null;
+  /** Drives the change poll in a worker process (null where polling is off). */
+  pollTimer: PollTimer | null;
   /** The admin API, built but not listening (the daemon listens; tests inject). */
   server: Api | null;
   /** Staged shutdown: stop taking work, drain, close every connection; bounded by SHUTDOWN_TIMEOUT_MS. */
@@ -80,9 +86,9 @@ export async function start(options: StartOptions): Promise<App> {
     const core: Core = { config, parts: options.parts, logger, metrics, mapping, db, stores: createStores(), shutdown };
     const clients = buildClients(core);
     const services = buildServices(core, clients);
-    const { worker, housekeeping } = await buildWorkers(core, clients, services);
+    const { worker, housekeeping, pollTimer } = await buildWorkers(core, clients, services);
     const server = await buildApi(core, clients, services, worker);
-    return { config, logger, metrics, db, stores: core.stores, source: clients.source, probe: clients.probe, queue: clients.queue, ...services, worker, housekeeping, server, stop: () => shutdown.run() };
+    return { config, logger, metrics, db, stores: core.stores, source: clients.source, probe: clients.probe, queue: clients.queue, ...services, worker, housekeeping, pollTimer, server, stop: () => shutdown.run() };
   } catch (error) {
     await shutdown.run();
     throw error;

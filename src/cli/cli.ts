@@ -10,8 +10,9 @@ Commands:
   start                       API, worker and schedule in one process (the container default)
   worker                      job processors only
   api                         admin HTTP API only
-  sync [--domain D] [--dry-run] [--json]
-                              run one sync to the end in this process; exit 1 if it failed, 3 if quarantined
+  sync [--domain D | --user U] [--dry-run] [--json]
+                              run one sync to the end in this process (U: a FusionPBX user uuid or
+                              username@domain, synced alone, with a trace); exit 1 if it failed, 3 if quarantined
   migrate                     migrate the users store and exit
   demo                        run the daemon on the bundled demo (see README)
 `;
@@ -72,14 +73,14 @@ async function migrateCommand(env: NodeJS.ProcessEnv): Promise<number> {
 async function syncCommand(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { domain: { type: 'string' }, 'dry-run': { type: 'boolean', default: false }, json: { type: 'boolean', default: false } },
+    options: { domain: { type: 'string' }, user: { type: 'string' }, 'dry-run': { type: 'boolean', default: false }, json: { type: 'boolean', default: false } },
     strict: true,
   });
   const app = await start({ env, parts: { source: true }, processMetrics: false });
   try {
     const { sync, pipeline } = app;
     if (!sync || !pipeline) throw new Error('this process has no FusionPBX source');
-    const { run, created } = await sync.requestRun({ trigger: 'cli', domain: values.domain, dryRun: values['dry-run'], actor: 'cli' });
+    const { run, created } = await sync.requestRun({ trigger: 'cli', domain: values.domain, user: values.user, dryRun: values['dry-run'], actor: 'cli' });
     if (!created) app.logger.info({ runId: run.id }, 'a run for this scope is already live: waiting for it');
     const final = created ? await pipeline.runInProcess(run.id) : await pipeline.waitFor(run.id);
     const detail = await app.runReads.detailOf(final, { limit: 100 });

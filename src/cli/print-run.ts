@@ -18,6 +18,10 @@ export function formatRun(run: RunDetail): string {
     lines.push(`  POST /v1/sync/runs/${run.id}/approve   or   POST /v1/sync/runs/${run.id}/discard`);
   }
   if (run.error) lines.push('', `Error: ${run.error}`);
+  if (run.trace) {
+    lines.push('', `Trace of user ${run.user}:`);
+    for (const t of run.trace) lines.push(`  ${t.step.padEnd(8)} ${t.outcome}: ${t.detail}`);
+  }
   if (run.problems.length > 0) {
     lines.push('', `Problems${run.nextProblemsCursor ? ` (first ${run.problems.length})` : ''}:`);
     for (const p of run.problems) lines.push(`  ${p.kind.padEnd(8)} ${p.entity.padEnd(9)} ${p.code}: ${p.message}`);

@@ -204,6 +204,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
     eslNodes: config.FREESWITCH_ESL.map((n) => `${n.host}:${n.port}`),
     xmlrpc: mask(config.FREESWITCH_XMLRPC_URL),
     schedule: config.SYNC_SCHEDULE,
+    pollSeconds: config.SYNC_POLL_SECONDS,
     timezone: config.SYNC_TIMEZONE,
     maxDisable: config.SYNC_MAX_DISABLE,
     mappingFile: config.SYNC_MAPPING_FILE,

@@ -67,6 +67,11 @@ export const envSchema = z.object({
     .trim()
     .default('UTC')
     .refine(isTimeZone, 'must be an IANA time zone such as UTC or Europe/Berlin'),
+  /**
+   * Change polling: every this many seconds a worker asks FusionPBX which domains changed and syncs
+   * only those (0 turns it off). Only the `database` source can be polled.
+   */
+  SYNC_POLL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(30),
   /** A run that would disable more users than this (a count like `50`, or `25%` of the synced users in scope) is quarantined. */
   SYNC_MAX_DISABLE: z.string().trim().default('25%'),
   /** Percentage limits never go below this many users, so a 3-user tenant can still lose one. */

@@ -66,6 +66,8 @@ async function demoWorld(source: 'database' | 'rest', env: NodeJS.ProcessEnv) {
   });
   const daemonEnv = {
     LOG_LEVEL: 'warn',
+    // Near-real-time: a change made in the demo FusionPBX arrives within seconds.
+    SYNC_POLL_SECONDS: '2',
     QUEUE_PREFIX: PREFIX,
     REDIS_URL: redisUrl,
     ADMIN_TOKEN,
@@ -93,6 +95,14 @@ async function printWhereToLook(app: App, url: string | null, world: Awaited<Ret
     .where({ 'e.number': '1002', 'e.fusionpbx_domain_uuid': world.acme.uuid })
     .first('u.id', 'u.first_name', 'u.last_name');
   const token = app.config.adminTokens[0]!.token;
+  const someone = await app.db('users').where({ fusionpbx_domain_uuid: world.acme.uuid, source: 'fusionpbx' }).whereNotNull('username').orderBy('username').first('username', 'fusionpbx_user_uuid');
+  const polling = app.pollTimer
+    ? [
+        `Change polling every ${app.config.SYNC_POLL_SECONDS} s: change a user in the demo FusionPBX, as FusionPBX's user page would, and watch it arrive:`,
+        `  psql '${world.fusionpbxUrl}' -c "update v_users set user_email = 'moved.${someone?.username ?? 'user'}@acme.example', update_date = now() where user_uuid = '${someone?.fusionpbx_user_uuid ?? '<uuid>'}'"`,
+        `  curl -s -H 'Authorization: Bearer ${token}' '${url}/v1/users?q=moved.'`,
+      ]
+    : ['Change polling is off for this source (the schedule syncs everything).'];
   process.stdout.write(
     [
       '',
@@ -106,6 +116,9 @@ async function printWhereToLook(app: App, url: string | null, world: Awaited<Ret
       `  curl -s -X DELETE -H 'Authorization: Bearer ${token}' ${url}/v1/users/${inCall?.id ?? '<id>'}`,
       'Search users:',
       `  curl -s -H 'Authorization: Bearer ${token}' '${url}/v1/users?q=smith'`,
+      ...polling,
+      'Sync one user alone, and read the trace of what it did (GET /v1/sync/runs/<runId>):',
+      `  curl -s -X POST -H 'Authorization: Bearer ${token}' -H 'content-type: application/json' -d '{"user":"${someone?.username ?? 'user'}@${world.acme.name}"}' ${url}/v1/sync`,
       '',
     ].join('\n'),
   );

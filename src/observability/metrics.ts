@@ -96,6 +96,26 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly pollTicks = new Counter({
+    name: 'fps_poll_ticks_total',
+    help: 'Change-poll ticks, by outcome: idle (no table written), quiet (written, no domain changed), changed (a run was made), busy (another replica was polling), failed.',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly pollDomainsChanged = new Counter({
+    name: 'fps_poll_domains_changed_total',
+    help: 'Domains the change poll found changed in FusionPBX (each then synced by a poll run).',
+    registers: [this.registry],
+  });
+
+  readonly syncLag = new Histogram({
+    name: 'fps_sync_lag_seconds',
+    help: 'From a FusionPBX change (its insert_date/update_date; for a deletion, the poll tick before it was seen) to its commit in the store, for changes the poll found.',
+    buckets: [0.5, 1, 2, 3, 5, 10, 20, 30, 60, 120, 300, 900],
+    registers: [this.registry],
+  });
+
   constructor(options: { processMetrics?: boolean } = {}) {
     // Standard names (process_*, nodejs_*), so the usual Node.js dashboards work as they are.
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });

@@ -2,7 +2,7 @@ import { getNextMillis } from 'bullmq';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from '../observability/logger.js';
 import type { Db } from '../common/postgres.js';
-import type { RunStore } from '../store/run-store.js';
+import { IN_PROCESS_TRIGGERS, type RunStore } from '../store/run-store.js';
 import type { UserStore } from '../store/user-store.js';
 import type { RunPipeline } from '../sync/run-pipeline.js';
 import type { UserLifecycle } from '../users/user-lifecycle.js';
@@ -88,7 +88,7 @@ export class Housekeeping {
   /** A live run must have its job; if Redis lost it, it is queued again (done domains are not redone). */
   async reconcileRuns(): Promise<void> {
     for (const run of await this.deps.runs.live(this.deps.db)) {
-      if (run.trigger === 'cli') continue;
+      if (IN_PROCESS_TRIGGERS.includes(run.trigger)) continue;
       const id = run.approvedAt ? jobId.approve(run.id) : jobId.run(run.id);
       const job = await this.deps.queue.getJob(id);
       const state = job ? await job.getState() : 'missing';

@@ -1,5 +1,16 @@
 import type { Census, DomainSnapshot, UpstreamDomain } from './model.js';
 
+/** A write counter per polled table, opaque: a counter that differs from the last one read means the table was written since. */
+export type TableWrites = Record<string, string>;
+
+/** Per table, per domain (`*` for rows of no domain): a signature of its rows, and the latest date FusionPBX gave one of them. */
+export interface TableSignatures {
+  /** FusionPBX's clock when they were read (epoch ms). */
+  clock: number;
+  /** `changedAt`: the latest insert_date/update_date of the domain's rows (epoch ms, FusionPBX's clock). */
+  tables: Record<string, Record<string, { signature: string; changedAt: number | null }>>;
+}
+
 /**
  * A FusionPBX source. Both adapters (`database`, `rest`) return the same validated model; a row
  * that fails validation becomes a Problem on its domain, never an exception.
@@ -18,5 +29,16 @@ export interface FusionpbxSource {
    * without reading everything (the REST app).
    */
   digests?(domainUuids?: string[]): Promise<Map<string, string>>;
+  /**
+   * The users of any domain whose email is one the given domains' users claim (their own users
+   * included): what a run of some domains needs to settle platform-wide email claims without a
+   * census of every user. Absent where the source cannot search by email: the whole census is read.
+   */
+  claimants?(domainUuids: string[]): Promise<Census['users']>;
+  /** Change polling (absent where the source cannot tell, as the REST app: no polling there). */
+  tableWrites?(): Promise<TableWrites>;
+  tableSignatures?(tables: string[]): Promise<TableSignatures>;
+  /** The domain of a FusionPBX user, by uuid; null when FusionPBX has no such user. */
+  userDomain?(userUuid: string): Promise<string | null>;
   close(): Promise<void>;
 }

@@ -5,6 +5,7 @@ import * as changeLogWithoutRunFk from './migrations/002-change-log-without-run-
 import * as searchIndexPendingList from './migrations/003-search-index-pending-list.js';
 import * as searchTextStatistics from './migrations/004-search-text-statistics.js';
 import * as auditContext from './migrations/005-audit-context.js';
+import * as changePolling from './migrations/006-change-polling.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '003-search-index-pending-list': searchIndexPendingList,
   '004-search-text-statistics': searchTextStatistics,
   '005-audit-context': auditContext,
+  '006-change-polling': changePolling,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {

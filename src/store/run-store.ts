@@ -1,9 +1,12 @@
 import type { Counts } from '../common/vocabulary.js';
 import type { Db } from '../common/postgres.js';
-import type { DomainOutcomeRow, LastDomainSync, Run, RunContext, RunStatus, RunTrigger } from './run-types.js';
+import { IN_PROCESS_TRIGGERS, type DomainOutcomeRow, type LastDomainSync, type Run, type RunContext, type RunStatus, type TraceStep } from './run-types.js';
 import { rowReader } from './tables.js';
 
-export type { DomainOutcomeRow, LastDomainSync, Run, RunContext, RunStatus, RunTrigger } from './run-types.js';
+export { IN_PROCESS_TRIGGERS, type DomainOutcomeRow, type LastDomainSync, type Run, type RunContext, type RunStatus, type RunTrigger, type TraceStep } from './run-types.js';
+
+/** What a new run is: its scope (all, one domain, the domains the poll found, one user), trigger and actor. */
+export type NewRun = Pick<Run, 'id' | 'trigger' | 'scopeKey' | 'scopeDomainUuid' | 'dryRun' | 'actor'> & Partial<Pick<Run, 'scopeDomainUuids' | 'scopeUserUuid' | 'changeHints'>>;
 
 /** A row of sync_runs as a Run. */
 const RUN = rowReader<Run>(
@@ -12,6 +15,9 @@ const RUN = rowReader<Run>(
     parentId: 'parent_id',
     trigger: 'trigger',
     scopeDomainUuid: 'scope_domain_uuid',
+    scopeDomainUuids: 'scope_domain_uuids',
+    scopeUserUuid: 'scope_user_uuid',
+    changeHints: 'change_hints',
     scopeKey: 'scope_key',
     dryRun: 'dry_run',
     status: 'status',
@@ -40,15 +46,15 @@ export class RunStore {
    */
   async createOrJoin(
     db: Db,
-    run: { id: string; trigger: RunTrigger; scopeKey: string; scopeDomainUuid: string | null; dryRun: boolean; actor: string | null },
+    run: NewRun,
   ): Promise<{ run: Run; created: boolean }> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const inserted = await db.raw<{ rows: Array<Record<string, unknown>> }>(
-        `insert into sync_runs (id, trigger, scope_key, scope_domain_uuid, dry_run, status, actor)
-         values (?, ?, ?, ?, ?, 'queued', ?)
+        `insert into sync_runs (id, trigger, scope_key, scope_domain_uuid, scope_domain_uuids, scope_user_uuid, change_hints, dry_run, status, actor)
+         values (?, ?, ?, ?, ?::uuid[], ?, ?::jsonb, ?, 'queued', ?)
          on conflict (scope_key) where parent_id is null and status in ('queued', 'running') do nothing
          returning ${RUN_COLUMNS.join(', ')}`,
-        [run.id, run.trigger, run.scopeKey, run.scopeDomainUuid, run.dryRun, run.actor],
+        [run.id, run.trigger, run.scopeKey, run.scopeDomainUuid, run.scopeDomainUuids ?? null, run.scopeUserUuid ?? null, run.changeHints ? JSON.stringify(run.changeHints) : null, run.dryRun, run.actor],
       );
       if (inserted.rows[0]) return { run: toRun(inserted.rows[0]), created: true };
       const live = await db('sync_runs')
@@ -83,6 +89,12 @@ export class RunStore {
       ])
       .limit(limit);
     return rows.map(toRun);
+  }
+
+  /** The steps a one-user run recorded on its domain's row; null for other runs. */
+  async trace(db: Db, id: string): Promise<TraceStep[] | null> {
+    const row = await db('sync_runs').select('trace').where({ parent_id: id }).whereNotNull('trace').first();
+    return (row?.trace as TraceStep[] | undefined) ?? null;
   }
 
   /** The domain rows of a run. */
@@ -162,12 +174,12 @@ export class RunStore {
   async saveDomainRuns(db: Db, parent: Run, domains: DomainOutcomeRow[]): Promise<void> {
     if (domains.length === 0) return;
     await db.raw(
-      `insert into sync_runs (id, parent_id, trigger, scope_domain_uuid, scope_key, dry_run, status, actor, counts, error, fingerprint, reconciled_at, started_at, finished_at)
-       select v.id, ?::uuid, ?, v.domain, 'domain:' || v.domain, ?, v.status, ?, v.counts, v.error, v.fingerprint, coalesce(v.reconciled_at, now()), now(), now()
-       from jsonb_to_recordset(?::jsonb) as v(id uuid, domain uuid, status text, counts jsonb, error text, fingerprint text, reconciled_at timestamptz)
+      `insert into sync_runs (id, parent_id, trigger, scope_domain_uuid, scope_key, dry_run, status, actor, counts, error, fingerprint, reconciled_at, trace, started_at, finished_at)
+       select v.id, ?::uuid, ?, v.domain, 'domain:' || v.domain, ?, v.status, ?, v.counts, v.error, v.fingerprint, coalesce(v.reconciled_at, now()), v.trace, now(), now()
+       from jsonb_to_recordset(?::jsonb) as v(id uuid, domain uuid, status text, counts jsonb, error text, fingerprint text, reconciled_at timestamptz, trace jsonb)
        on conflict (parent_id, scope_domain_uuid) where parent_id is not null
        do update set status = excluded.status, counts = excluded.counts, error = excluded.error, fingerprint = excluded.fingerprint,
-                     reconciled_at = excluded.reconciled_at, finished_at = now()`,
+                     reconciled_at = excluded.reconciled_at, trace = coalesce(excluded.trace, sync_runs.trace), finished_at = now()`,
       [
         parent.id,
         parent.trigger,
@@ -182,6 +194,7 @@ export class RunStore {
             error: d.error?.slice(0, 2000) ?? null,
             fingerprint: d.fingerprint ?? null,
             reconciled_at: d.reconciledAt ?? null,
+            trace: d.trace ?? null,
           })),
         ),
       ],
@@ -210,11 +223,12 @@ export class RunStore {
     return new Set(rows.map(String));
   }
 
-  /** In-process (CLI) runs left `running` by a process that died (its lease ran out): failed, so the scope is free again. */
+  /** In-process (CLI, poll) runs left `running` by a process that died (its lease ran out): failed, so the scope is free again. */
   async failAbandoned(db: Db): Promise<string[]> {
     const rows = await db('sync_runs')
       .whereNull('parent_id')
-      .where({ status: 'running', trigger: 'cli' })
+      .where({ status: 'running' })
+      .whereIn('trigger', IN_PROCESS_TRIGGERS)
       .where('lease_until', '<', db.raw('now()'))
       .update({ status: 'failed', error: 'abandoned: the process running it stopped', finished_at: db.raw('now()'), lease_until: null })
       .returning('id');

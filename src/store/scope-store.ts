@@ -3,12 +3,12 @@ import type { User } from './types.js';
 
 /** Whole-scope reads a run makes once, before its domains: for the safety guard and email claims. */
 export class ScopeStore {
-  /** Synced users of the scope (one domain, or all). */
-  async syncedUsers(db: Db, domainUuid: string | null): Promise<Array<Pick<User, 'fusionpbxUserUuid' | 'fusionpbxDomainUuid' | 'status'>>> {
+  /** Synced users of the scope (some domains, or all: null). */
+  async syncedUsers(db: Db, domainUuids: string[] | null): Promise<Array<Pick<User, 'fusionpbxUserUuid' | 'fusionpbxDomainUuid' | 'status'>>> {
     const rows = await db('users')
       .select('fusionpbx_user_uuid', 'fusionpbx_domain_uuid', 'status')
       .where('source', 'fusionpbx')
-      .modify((b) => (domainUuid ? b.where('fusionpbx_domain_uuid', domainUuid) : b));
+      .modify((b) => (domainUuids ? b.whereRaw('fusionpbx_domain_uuid = any(?::uuid[])', [domainUuids]) : b));
     return rows.map((r: Record<string, string>) => ({
       fusionpbxUserUuid: r.fusionpbx_user_uuid ?? null,
       fusionpbxDomainUuid: r.fusionpbx_domain_uuid ?? null,
@@ -16,11 +16,11 @@ export class ScopeStore {
     }));
   }
 
-  /** Domains the store knows within the scope. */
-  async domains(db: Db, domainUuid: string | null): Promise<Array<{ uuid: string; name: string; present: boolean }>> {
+  /** Domains the store knows within the scope (some domains, or all: null). */
+  async domains(db: Db, domainUuids: string[] | null): Promise<Array<{ uuid: string; name: string; present: boolean }>> {
     const rows = await db('domains')
       .select('fusionpbx_domain_uuid', 'name', 'present')
-      .modify((b) => (domainUuid ? b.where('fusionpbx_domain_uuid', domainUuid) : b));
+      .modify((b) => (domainUuids ? b.whereRaw('fusionpbx_domain_uuid = any(?::uuid[])', [domainUuids]) : b));
     return rows.map((r: Record<string, unknown>) => ({ uuid: String(r.fusionpbx_domain_uuid), name: String(r.name), present: Boolean(r.present) }));
   }
 
@@ -39,5 +39,17 @@ export class ScopeStore {
       .whereRaw('fusionpbx_domain_uuid::text = ? or lower(name) = ?', [name, name])
       .first();
     return row ? String(row.fusionpbx_domain_uuid) : null;
+  }
+
+  /** A synced user's FusionPBX uuid and domain, by its uuid or by username within a domain (case-insensitive). */
+  async findSyncedUser(db: Db, ref: { userUuid: string } | { domainUuid: string; username: string }): Promise<{ userUuid: string; domainUuid: string } | null> {
+    const row = await db('users')
+      .select('fusionpbx_user_uuid', 'fusionpbx_domain_uuid')
+      .whereNotNull('fusionpbx_user_uuid')
+      .modify((b) =>
+        'userUuid' in ref ? b.where('fusionpbx_user_uuid', ref.userUuid) : b.where('fusionpbx_domain_uuid', ref.domainUuid).whereRaw('lower(username) = lower(?)', [ref.username]),
+      )
+      .first();
+    return row ? { userUuid: String(row.fusionpbx_user_uuid), domainUuid: String(row.fusionpbx_domain_uuid) } : null;
   }
 }

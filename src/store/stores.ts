@@ -2,6 +2,7 @@ import { ActivationLogStore } from './activation-log-store.js';
 import { ChangeStore } from './change-store.js';
 import { ExclusionStore } from './exclusion-store.js';
 import { ExtensionStore } from './extension-store.js';
+import { PollStateStore } from './poll-state-store.js';
 import { RunStore } from './run-store.js';
 import { ScopeStore } from './scope-store.js';
 import { TenantStore } from './tenant-store.js';
@@ -17,6 +18,7 @@ export interface Stores {
   extensions: ExtensionStore;
   tenants: TenantStore;
   exclusions: ExclusionStore;
+  pollState: PollStateStore;
 }
 
 export function createStores(): Stores {
@@ -29,5 +31,6 @@ export function createStores(): Stores {
     extensions: new ExtensionStore(),
     tenants: new TenantStore(),
     exclusions: new ExclusionStore(),
+    pollState: new PollStateStore(),
   };
 }

@@ -80,6 +80,13 @@ export interface Change {
   after: Fields;
 }
 
+/** One step of a one-user run, as GET /v1/sync/runs/:id shows it (`trace`). */
+export interface TraceStep {
+  step: string;
+  outcome: string;
+  detail: string;
+}
+
 /** What the store holds that one domain's plan can touch or must look at. */
 export interface StoreSnapshot {
   /** The tenant the domain maps to (or, for a removed domain, the tenant it had). */

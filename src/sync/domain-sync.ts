@@ -10,17 +10,20 @@ import type { ActivationLogStore } from '../store/activation-log-store.js';
 import type { ChangeStore } from '../store/change-store.js';
 import type { Run, RunContext, RunStore } from '../store/run-store.js';
 import { loadStoreSnapshots, lockDomains, type SnapshotQuery } from '../store/sync-snapshot-store.js';
-import type { Change, StoreSnapshot } from '../store/types.js';
+import type { Change, StoreSnapshot, TraceStep } from '../store/types.js';
 import { applyChanges, oneDomain } from './apply/apply-changes.js';
 import { StalePlan, fallbackAfter } from './apply/fallback.js';
 import { bump } from './planner/counts.js';
 import { planDomain } from './planner/plan-domain.js';
+import { planOneUser } from './planner/plan-one-user.js';
 import type { DomainPlan } from './planner/plan-types.js';
 import { storeDigests } from '../store/digest-store.js';
 import { fingerprint, runDigest } from './fingerprint.js';
 
 export interface DomainSyncDeps {
   db: Knex;
+  /** Which source read the snapshots (named in a one-user run's trace). */
+  source: { kind: string };
   runs: RunStore;
   changes: ChangeStore;
   activationLog: ActivationLogStore;
@@ -52,7 +55,7 @@ export async function syncBatch(deps: DomainSyncDeps, run: Run, context: RunCont
     }),
     { isolationLevel: 'repeatable read', readOnly: true },
   );
-  const plans = todo.map((s, i) => ({ snapshot: s, plan: plan(deps, context, s, stores[i]!), storeDigest: digests.get(domainOf(s)) }));
+  const plans = todo.map((s, i) => ({ snapshot: s, ...plan(deps, run, context, s, stores[i]!), storeDigest: digests.get(domainOf(s)) }));
   const recordOnly = context.mode === 'record';
   const quiet = plans.filter((p) => recordOnly || p.plan.changes.length === 0);
   const busy = plans.filter((p) => !recordOnly && p.plan.changes.length > 0);
@@ -64,6 +67,7 @@ export async function syncBatch(deps: DomainSyncDeps, run: Run, context: RunCont
       quiet.map((p) => ({ domainUuid: p.plan.domainUuid, changes: p.plan.changes.map((c) => ({ ...c, applied: false })), problems: p.plan.problems })),
     );
     const status = recordOnly && !run.dryRun ? 'quarantined' : 'succeeded';
+    const outcome = run.dryRun ? 'not applied: dry run' : recordOnly ? 'not applied: the run is quarantined' : 'nothing to apply';
     await deps.runs.saveDomainRuns(
       trx,
       run,
@@ -73,7 +77,8 @@ export async function syncBatch(deps: DomainSyncDeps, run: Run, context: RunCont
         status,
         counts: p.plan.counts,
         // Nothing to change: store and upstream agree as read, so this state may be skipped next time.
-        fingerprint: p.plan.changes.length === 0 ? domainFingerprint(deps, context, p.snapshot, p.storeDigest, p.plan.problems) : null,
+        fingerprint: p.plan.changes.length === 0 ? domainFingerprint(deps, run, context, p.snapshot, p.storeDigest, p.plan.problems) : null,
+        trace: p.trace && [...p.trace, { step: 'apply', outcome, detail: `${p.plan.changes.length} change(s) planned, none written` }],
       })),
     );
   });
@@ -89,6 +94,8 @@ export async function syncBatch(deps: DomainSyncDeps, run: Run, context: RunCont
 interface Planned {
   snapshot: DomainSnapshot;
   plan: DomainPlan;
+  /** A one-user run's steps so far. */
+  trace: TraceStep[] | null;
   /** The store's digest of the domain at the batch read; undefined for a domain the store did not have. */
   storeDigest: string | undefined;
 }
@@ -132,8 +139,8 @@ async function applyUnderLock(deps: DomainSyncDeps, run: Run, context: RunContex
       const kept = new Set(todo.filter((p) => options.early && (p.storeDigest === undefined || now.get(domainOf(p.snapshot)) === p.storeDigest)));
       const redo = todo.filter((p) => !kept.has(p));
       const fresh = await loadStoreSnapshots(trx, redo.map((p) => snapshotQuery(deps, p.snapshot)));
-      const replanned = new Map(redo.map((p, i) => [p, plan(deps, context, p.snapshot, fresh[i]!)]));
-      const plans = todo.map((p) => ({ domainUuid: domainOf(p.snapshot), snapshot: p.snapshot, plan: replanned.get(p) ?? p.plan, kept: kept.has(p) }));
+      const replanned = new Map(redo.map((p, i) => [p, plan(deps, run, context, p.snapshot, fresh[i]!)]));
+      const plans = todo.map((p) => ({ domainUuid: domainOf(p.snapshot), snapshot: p.snapshot, ...(replanned.get(p) ?? p), kept: kept.has(p) }));
 
       const domainOfChange = new Map(plans.flatMap((p) => p.plan.changes.map((c) => [c, p.domainUuid] as const)));
       const origin = { runId: run.id, actor: SYNC_ACTOR, domainOf: (c: Change) => domainOfChange.get(c) ?? null };
@@ -160,7 +167,11 @@ async function applyUnderLock(deps: DomainSyncDeps, run: Run, context: RunContex
           domainUuid: d.domainUuid,
           status: 'succeeded',
           counts: d.plan.counts,
-          fingerprint: domainFingerprint(deps, context, d.snapshot, after.get(d.domainUuid), d.problems),
+          fingerprint: domainFingerprint(deps, run, context, d.snapshot, after.get(d.domainUuid), d.problems),
+          trace: d.trace && [
+            ...d.trace,
+            { step: 'apply', outcome: d.stale.length ? 'partly applied' : 'applied', detail: `${d.plan.changes.length - d.stale.length} change(s) written${d.stale.length ? `; ${d.stale.length} found changed since the plan, left for the next sync` : ''}` },
+          ],
         })),
       );
       return { applied: result.applied, problems: done.flatMap((d) => d.problems) };
@@ -170,7 +181,9 @@ async function applyUnderLock(deps: DomainSyncDeps, run: Run, context: RunContex
   observe(deps, outcome.applied, outcome.problems);
 }
 
-function domainFingerprint(deps: DomainSyncDeps, context: RunContext, snapshot: DomainSnapshot, storeDigest: string | undefined, problems: Problem[]): string | null {
+/** A one-user run applies part of a domain's plan: it leaves no fingerprint, so the next run plans the domain in full. */
+function domainFingerprint(deps: DomainSyncDeps, run: Run, context: RunContext, snapshot: DomainSnapshot, storeDigest: string | undefined, problems: Problem[]): string | null {
+  if (run.scopeUserUuid) return null;
   const emails = snapshot.state === 'present' ? snapshot.users.flatMap((u) => (u.email ? [u.email] : [])) : [];
   const domain = snapshot.state === 'absent' ? null : snapshot.domain;
   const facts = runDigest(deps.mapping, domain, emails, context.emailWinners, context.unknownDomains.map((d) => d.uuid));
@@ -199,15 +212,18 @@ export async function applyApprovedDomain(deps: DomainSyncDeps, run: Run, domain
   observe(deps, result.applied, result.problems);
 }
 
-function plan(deps: DomainSyncDeps, context: RunContext, snapshot: DomainSnapshot, store: StoreSnapshot): DomainPlan {
-  return planDomain({
+/** A domain's plan; for a one-user run, cut down to that user, with its trace. */
+function plan(deps: DomainSyncDeps, run: Run, context: RunContext, snapshot: DomainSnapshot, store: StoreSnapshot): { plan: DomainPlan; trace: TraceStep[] | null } {
+  const input = {
     snapshot,
     target: snapshot.state === 'absent' ? null : deps.mapping.tenantFor(snapshot.domain),
     store,
     run: { emailWinners: context.emailWinners, unknownDomainUuids: context.unknownDomains.map((d) => d.uuid) },
-    roleFor: (groups) => deps.mapping.roleFor(groups),
+    roleFor: (groups: string[] | undefined) => deps.mapping.roleFor(groups),
     newId: deps.newId,
-  });
+  };
+  const whole = planDomain(input);
+  return run.scopeUserUuid ? planOneUser(whole, input, run.scopeUserUuid, deps.source.kind) : { plan: whole, trace: null };
 }
 
 function snapshotQuery(deps: DomainSyncDeps, snapshot: DomainSnapshot): SnapshotQuery {

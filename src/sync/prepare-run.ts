@@ -37,20 +37,24 @@ export interface PrepareDeps {
  * planned and the plans kept, but nothing is applied until an admin approves.
  */
 export async function prepareRun(deps: PrepareDeps, run: Run): Promise<PreparedRun> {
-  const scope = run.scopeDomainUuid;
+  // The scope: the domains the poll found changed, one domain, or every domain (null).
+  const scope = run.scopeDomainUuids ?? (run.scopeDomainUuid ? [run.scopeDomainUuid] : null);
   // The digests are read alongside the census (they take as long): they serve the hash-compare below.
   const digests = Promise.all([
-    deps.source.digests ? deps.source.digests(scope ? [scope] : undefined) : null,
-    deps.source.digests ? storeDigests(deps.db, scope ? [scope] : null) : null,
+    deps.source.digests ? deps.source.digests(scope ?? undefined) : null,
+    deps.source.digests ? storeDigests(deps.db, scope) : null,
   ]);
   digests.catch(() => undefined);
-  const [scopeCensus, storeDomains, storeUsers] = await Promise.all([
-    deps.source.census(scope ? [scope] : undefined),
+  // Emails are unique platform-wide: a run of some domains still has to see the other domains' claims
+  // to those domains' emails (read by email where the source can, else the whole census).
+  const claims = !scope ? null : deps.source.claimants ? deps.source.claimants(scope) : deps.source.census().then((c) => c.users);
+  const [scopeCensus, storeDomains, storeUsers, scopeClaims] = await Promise.all([
+    deps.source.census(scope ?? undefined),
     deps.scope.domains(deps.db, scope),
     deps.scope.syncedUsers(deps.db, scope),
+    claims,
   ]);
-  // Emails are unique platform-wide: a one-domain run still has to see every domain's claims.
-  const claimsCensus = scope ? await deps.source.census() : scopeCensus;
+  const claimsUsers = scopeClaims ?? scopeCensus.users;
 
   const excluded = new Set(
     [...scopeCensus.domains, ...storeDomains].filter((d) => deps.mapping.isExcluded(d)).map((d) => d.uuid),
@@ -60,22 +64,15 @@ export async function prepareRun(deps: PrepareDeps, run: Run): Promise<PreparedR
     domains: scopeCensus.domains.filter((d) => !excluded.has(d.uuid)),
     users: scopeCensus.users.filter((u) => !excluded.has(u.domainUuid)),
   };
-  const guard = guardRun({
-    census,
-    storeUsers: storeUsers.filter((u) => !excluded.has(u.fusionpbxDomainUuid ?? '')),
-    storeDomains: storeDomains.filter((d) => d.present && !excluded.has(d.uuid)).length,
-    maxDisable: deps.maxDisable,
-    floor: deps.maxDisableFloor,
-  });
+  const one = run.scopeUserUuid;
+  const guard = guardScope(deps, one, census, storeUsers.filter((u) => !excluded.has(u.fusionpbxDomainUuid ?? '')), storeDomains.filter((d) => d.present && !excluded.has(d.uuid)).length);
 
-  const claimants = claimsCensus.users.filter((u) => !excluded.has(u.domainUuid));
+  const claimants = claimsUsers.filter((u) => !excluded.has(u.domainUuid));
   const holders = await deps.scope.emailHolders(deps.db, contestedEmails(claimants));
   const unknown = new Set(census.unknownDomainUuids);
 
   const domainUuids = scope
-    ? excluded.has(scope)
-      ? []
-      : [scope]
+    ? [...new Set(scope)].filter((uuid) => !excluded.has(uuid)).sort()
     : [...new Set([...census.domains.map((d) => d.uuid), ...storeDomains.filter((d) => d.present).map((d) => d.uuid)])]
         .filter((uuid) => !excluded.has(uuid))
         .sort();
@@ -90,9 +87,22 @@ export async function prepareRun(deps: PrepareDeps, run: Run): Promise<PreparedR
     upstreamDigests: upstream ? Object.fromEntries(domainUuids.map((uuid) => [uuid, upstream.get(uuid) ?? 'absent'])) : {},
     domainUuids,
   };
-  const unchanged = store ? await unchangedDomains(deps, census, domainUuids, context, store) : [];
+  // A one-user run always reads and plans its domain: its trace shows every step.
+  const unchanged = store && !one ? await unchangedDomains(deps, census, domainUuids, context, store) : [];
   const skip = new Set(unchanged.map((u) => u.domainUuid));
   return { context, domainUuids: domainUuids.filter((d) => !skip.has(d)), unchanged };
+}
+
+/** The safety guard over the run's scope. A one-user run is guarded as the one user it can change: it can disable that user and no other. */
+function guardScope(deps: PrepareDeps, one: string | null, census: Census, storeUsers: Awaited<ReturnType<ScopeStore['syncedUsers']>>, storeDomains: number) {
+  return guardRun({
+    census: one ? { ...census, users: census.users.filter((u) => u.uuid === one) } : census,
+    storeUsers: one ? storeUsers.filter((u) => u.fusionpbxUserUuid === one) : storeUsers,
+    storeDomains,
+    maxDisable: deps.maxDisable,
+    floor: deps.maxDisableFloor,
+    emptyIsSuspicious: !one,
+  });
 }
 
 /**

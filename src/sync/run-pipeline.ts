@@ -11,6 +11,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Run, RunContext, RunStatus } from '../store/run-store.js';
 import { domainOf, syncBatch } from './domain-sync.js';
 import { addCounts } from './planner/counts.js';
+import { seedPollBaseline } from './poll-baseline.js';
 import { prepareRun } from './prepare-run.js';
 import type { SyncServiceDeps } from './sync-deps.js';
 
@@ -45,6 +46,7 @@ export class RunPipeline {
     const { db, runs, settings } = this.deps;
     if (!(await runs.start(db, runId, settings.leaseMs))) return null;
     const run = (await runs.get(db, runId))!;
+    if (!run.scopeDomainUuid && !run.scopeDomainUuids && !run.dryRun) await seedPollBaseline(this.deps);
     const prepared = await prepareRun({ ...this.deps, ...settings, fullReconcileMs: settings.fullReconcileHours * 3_600_000 }, run);
     await db.transaction(async (trx) => {
       await runs.saveContext(trx, runId, prepared.context);

@@ -38,10 +38,11 @@ export class RunReads {
   /** A run with its domains and one page each of its changes and problems. */
   async detailOf(run: Run, paging: DetailPaging) {
     const { db, runs, changes } = this.deps;
-    const [domains, changePage, problemPage] = await Promise.all([
+    const [domains, changePage, problemPage, trace] = await Promise.all([
       runs.domains(db, run.id),
       changes.forRun(db, run.id, { problems: false, limit: paging.limit + 1, afterId: paging.changesAfter }),
       changes.forRun(db, run.id, { problems: true, limit: paging.limit + 1, afterId: paging.problemsAfter }),
+      run.scopeUserUuid ? runs.trace(db, run.id) : null,
     ]);
     const next = (page: ChangeRecord[]) => (page.length > paging.limit ? String(page[paging.limit - 1]!.id) : null);
     return {
@@ -51,6 +52,7 @@ export class RunReads {
       problems: problemPage.slice(0, paging.limit).map(problemView),
       nextChangesCursor: next(changePage),
       nextProblemsCursor: next(problemPage),
+      ...(run.scopeUserUuid ? { trace: trace ?? [] } : {}),
     };
   }
 }

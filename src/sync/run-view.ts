@@ -9,6 +9,8 @@ export function runSummary(run: Run) {
     status: run.status,
     dryRun: run.dryRun,
     domain: run.scopeDomainUuid,
+    domains: run.scopeDomainUuids,
+    user: run.scopeUserUuid,
     actor: run.actor,
     queuedAt: run.queuedAt,
     startedAt: run.startedAt,

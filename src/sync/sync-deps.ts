@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { MaxDisable } from '../config/max-disable.js';
 import type { FusionpbxSource } from '../sources/source.js';
+import type { PollStateStore } from '../store/poll-state-store.js';
 import type { ScopeStore } from '../store/scope-store.js';
 import type { DomainSyncDeps } from './domain-sync.js';
 
@@ -20,5 +21,6 @@ export interface SyncServiceDeps extends DomainSyncDeps {
   db: Knex;
   source: FusionpbxSource;
   scope: ScopeStore;
+  pollState: PollStateStore;
   settings: SyncSettings;
 }

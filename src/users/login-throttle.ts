@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { withinDeadline } from '../common/deadline.js';
 import { AppError } from '../errors/app-error.js';
 import type { Logger } from '../observability/logger.js';
 
@@ -87,18 +88,14 @@ export class LoginThrottle {
   /** A Redis call within its deadline; null (and one warning) when Redis cannot answer. */
   private async remote<T>(call: (redis: Redis) => Promise<T>): Promise<T | null> {
     if (!this.redis) return null;
-    let timer: NodeJS.Timeout | undefined;
     try {
-      const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timed out')), REDIS_DEADLINE_MS)));
-      const result = await Promise.race([call(this.redis), deadline]);
+      const result = await withinDeadline(call(this.redis), REDIS_DEADLINE_MS, 'Redis');
       this.warned = false;
       return result;
     } catch (error) {
       if (!this.warned) this.logger.warn({ err: error }, 'login throttle: Redis does not answer; counting failed logins in this process only');
       this.warned = true;
       return null;
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

@@ -40,6 +40,8 @@ export async function startTestApp(
       LOG_LEVEL: 'info',
       SYNC_RETRY_DELAY_MS: '10',
       SYNC_ATTEMPTS: '2',
+      // Change polling is on by default in the daemon; tests that poll turn it on themselves.
+      SYNC_POLL_SECONDS: '0',
       ADMIN_TOKEN: TEST_ADMIN_TOKEN,
       ...env,
     },

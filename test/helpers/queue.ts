@@ -46,7 +46,7 @@ export interface Daemon {
 /** Runs `fusionpbx-sync <command>` as a real process (tsx), capturing its log lines. */
 export function spawnDaemon(command: string, env: Record<string, string>): Daemon {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', command], {
-    env: { PATH: process.env.PATH, LOG_LEVEL: 'info', ...env },
+    env: { PATH: process.env.PATH, LOG_LEVEL: 'info', SYNC_POLL_SECONDS: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];

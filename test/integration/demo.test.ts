@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { createKnex } from '../../src/common/postgres.js';
 import { dropDatabase } from '../../src/demo/databases.js';
 import { serverUrl } from '../helpers/env.js';
 import { dropPrefix, spawnDaemon, testPrefix, waitFor } from '../helpers/queue.js';
@@ -14,7 +15,7 @@ describe('the demo', () => {
   });
 
   it('runs the daemon on the demo data; the printed curls answer 202 and 409; Ctrl-C stops it', async () => {
-    const demo = spawnDaemon('demo', { DEMO_NAME: name, QUEUE_PREFIX: prefix, ADMIN_PORT: '0', LOG_LEVEL: 'warn' });
+    const demo = spawnDaemon('demo', { DEMO_NAME: name, QUEUE_PREFIX: prefix, ADMIN_PORT: '0', LOG_LEVEL: 'warn', SYNC_POLL_SECONDS: '2' });
     try {
       await waitFor('the demo to be up', async () => demo.output.some((l) => l.includes('Press Ctrl-C')), 60_000);
       const out = demo.output.join('\n');
@@ -33,6 +34,14 @@ describe('the demo', () => {
       const refused = await request(curls[1]!);
       expect(refused.status).toBe(409);
       expect(await refused.json()).toMatchObject({ error: { code: 'USER_IN_ACTIVE_CALL' } });
+      // The printed FusionPBX edit arrives by polling alone; the one-user curl starts a run.
+      const [, fusionpbxUrl, sql] = /psql '([^']+)' -c "(.+)"$/m.exec(out)!;
+      const fpbx = createKnex(fusionpbxUrl!, { applicationName: 'demo-test', poolMax: 1 });
+      await fpbx.raw(sql!).finally(() => fpbx.destroy());
+      const watch = curls.find((c) => c.includes('q=moved.'))!;
+      await waitFor('the edit to arrive', async () => ((await (await request(watch)).json()) as { items: unknown[] }).items.length === 1, 20_000);
+      const oneUser = await request(curls.find((c) => c.includes('"user"'))!);
+      expect(oneUser.status).toBe(202);
       const metrics = await fetch(/Metrics:\s+(\S+)/.exec(out)![1]!);
       expect(await metrics.text()).toMatch(/fps_sync_runs_total\{trigger="api",outcome="succeeded"/);
       demo.child.kill('SIGINT');

@@ -44,13 +44,13 @@ function runControlRoutes(app: Api, deps: ApiDeps): void {
     {
       schema: {
         tags,
-        summary: 'Start a sync of every domain or one (joins a live run of the same scope)',
+        summary: 'Start a sync of every domain, of one, or of one user (joins a live run of the same scope)',
         body: triggerBody.nullish(),
         response: { 202: z.object({ runId: z.uuid(), created: z.boolean(), status: runSchema.shape.status }) },
       },
     },
     async (request, reply) => {
-      const { run, created } = await control().start({ trigger: 'api', domain: request.body?.domain, dryRun: request.body?.dryRun, actor: request.actor.name });
+      const { run, created } = await control().start({ trigger: 'api', domain: request.body?.domain, user: request.body?.user, dryRun: request.body?.dryRun, actor: request.actor.name });
       return reply.status(202).send({ runId: run.id, created, status: run.status });
     },
   );

@@ -4,9 +4,10 @@ import { groupBy } from '../../common/collections.js';
 import { SourceError } from '../../errors/sync-errors.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { Census, DomainSnapshot, UpstreamDomain } from '../model.js';
-import type { FusionpbxSource } from '../source.js';
+import type { FusionpbxSource, TableSignatures, TableWrites } from '../source.js';
 import { presentSnapshot, readRows, toDomain, toUser } from '../upstream-rows.js';
-import { CENSUS_USERS_SQL, digestQuery, DOMAINS_SQL, EXTENSIONS_SQL, USERS_SQL } from './queries.js';
+import { readTableSignatures, readTableWrites } from './change-signals.js';
+import { CENSUS_USERS_SQL, CLAIMANTS_SQL, digestQuery, DOMAINS_SQL, EXTENSIONS_SQL, USERS_SQL } from './queries.js';
 
 type Row = Record<string, unknown>;
 
@@ -39,9 +40,29 @@ export class DatabaseSource implements FusionpbxSource {
     return {
       domains: domains.items,
       unknownDomainUuids: [],
-      users: users.items.map((u) => ({ uuid: u.uuid, domainUuid: u.domainUuid, enabled: u.enabled, email: u.email })),
+      users: users.items.map(censusUser),
       problems: [...domains.problems, ...users.problems],
     };
+  }
+
+  async claimants(domainUuids: string[]): Promise<Census['users']> {
+    const rows = await this.read('claimants', (trx) => this.query(trx, CLAIMANTS_SQL, [domainUuids, domainUuids]));
+    return readRows(rows, 'user', toUser).items.map(censusUser);
+  }
+
+  /** Outside any transaction: a counter read after a snapshot could announce rows the snapshot cannot see. */
+  tableWrites(): Promise<TableWrites> {
+    const run = () => readTableWrites(this.db).catch((error: unknown) => { throw wrapDatabaseError(error); });
+    return this.metrics ? this.metrics.observeSource('database', 'table_writes', run) : run();
+  }
+
+  tableSignatures(tables: string[]): Promise<TableSignatures> {
+    return this.read('table_signatures', (trx) => readTableSignatures(trx, tables));
+  }
+
+  async userDomain(userUuid: string): Promise<string | null> {
+    const rows = await this.read('user_domain', (trx) => this.query(trx, 'select domain_uuid::text as domain_uuid from v_users where user_uuid = ?::uuid', [userUuid]));
+    return rows[0] ? String(rows[0].domain_uuid).toLowerCase() : null;
   }
 
   async readDomains(domainUuids: string[]): Promise<DomainSnapshot[]> {
@@ -82,6 +103,10 @@ export class DatabaseSource implements FusionpbxSource {
   private query(trx: Knex.Transaction, sql: string, bindings: unknown[]): Promise<Row[]> {
     return selectJson<Row>(trx, sql, bindings);
   }
+}
+
+function censusUser(u: { uuid: string; domainUuid: string; enabled: boolean; email?: string | null }): Census['users'][number] {
+  return { uuid: u.uuid, domainUuid: u.domainUuid, enabled: u.enabled, email: u.email };
 }
 
 /** Keeps what helps an operator (Postgres code and message), drops connection details. */

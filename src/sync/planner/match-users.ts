@@ -1,10 +1,11 @@
 import type { Problem, UpstreamUser } from '../../sources/model.js';
 import type { Extension, User } from '../../store/types.js';
 import { cmp, type Owners } from './extension-owners.js';
-import type { RunFacts } from './plan-types.js';
+import type { MatchRule, RunFacts } from './plan-types.js';
 
 export interface UserMatch {
   upstream: UpstreamUser;
+  rule: MatchRule;
   /** The store user it becomes; null: a new user is created. */
   current: User | null;
   /** The email to hold after claims and conflicts; undefined: unknown to the source, keep the store's. */
@@ -53,7 +54,7 @@ export function matchUsers(
     const byUuid = ix.byFusionpbxUuid.get(user.uuid);
     const { email, byEmail } = claimEmail(user, byUuid, tenantId, ix, run, unknownDomains, result);
     if (byUuid) {
-      result.matches.push({ upstream: user, current: byUuid, email });
+      result.matches.push({ upstream: user, rule: 'uuid', current: byUuid, email });
       continue;
     }
     const byExtension = manualHoldersOf(user, owners, tenantId, ix);
@@ -72,7 +73,7 @@ export function matchUsers(
       continue;
     }
     if (match) claimed.add(match.id);
-    result.matches.push({ upstream: user, current: match ?? null, email });
+    result.matches.push({ upstream: user, rule: !match ? 'new' : match === byEmail ? 'email' : 'extension', current: match ?? null, email });
   }
   return result;
 }

@@ -43,5 +43,5 @@ export function planDomain(input: PlanInput): DomainPlan {
   if (!tenant.changes.some((c) => c.entity === 'domain') && tenant.tenantId) bump(counts, 'domain', 'unchanged');
   if (userPlan.unchanged) bump(counts, 'user', 'unchanged', userPlan.unchanged);
   if (extensionPlan.unchanged) bump(counts, 'extension', 'unchanged', extensionPlan.unchanged);
-  return { domainUuid, changes, problems, counts };
+  return { domainUuid, changes, problems, counts, matchedBy: new Map(match.matches.map((m) => [m.upstream.uuid, m.rule])) };
 }

@@ -11,6 +11,8 @@ export interface GuardInput {
   storeDomains: number;
   maxDisable: MaxDisable;
   floor: number;
+  /** Whether a source returning no users (or domains) where the store has some is suspicious; not for a one-user run. */
+  emptyIsSuspicious?: boolean;
 }
 
 export interface GuardResult {
@@ -48,9 +50,10 @@ export function guardRun(input: GuardInput): GuardResult {
 
   const limit = disableLimit(input.maxDisable, input.storeUsers.length, input.floor);
   let reason: string | null = null;
-  if (census.domains.length === 0 && input.storeDomains > 0) {
+  const empty = input.emptyIsSuspicious ?? true;
+  if (empty && census.domains.length === 0 && input.storeDomains > 0) {
     reason = `the source returned no domains while the store has ${input.storeDomains}`;
-  } else if (census.users.length === 0 && visibleEnabled > 0) {
+  } else if (empty && census.users.length === 0 && visibleEnabled > 0) {
     reason = `the source returned no users while the store has ${visibleEnabled} enabled synced users`;
   } else if (projected > limit) {
     const max = input.maxDisable.kind === 'count' ? `${input.maxDisable.value}` : `${input.maxDisable.value}% of ${input.storeUsers.length}`;
