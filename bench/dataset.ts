@@ -5,8 +5,9 @@ export interface DatasetSize {
   usersPerDomain: number;
 }
 
-export const SIZES: Record<'small' | 'large', DatasetSize> = {
+export const SIZES: Record<'small' | 'medium' | 'large', DatasetSize> = {
   small: { domains: 20, usersPerDomain: 50 },
+  medium: { domains: 100, usersPerDomain: 100 },
   large: { domains: 1000, usersPerDomain: 100 },
 };
 

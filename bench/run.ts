@@ -18,6 +18,7 @@ import { rowVersions, rowsWritten } from '../test/helpers/databases.js';
 import { writeCeiling } from './ceiling.js';
 import { SIZES, benchFactory, churn } from './dataset.js';
 import { runCli, startDaemon, type Runner } from './processes.js';
+import { measureRealtime } from './realtime.js';
 import { summarize } from './stats.js';
 
 const { values } = parseArgs({
@@ -27,7 +28,7 @@ const { values } = parseArgs({
     runner: { type: 'string', default: 'dist' },
   },
 });
-const size = values.size === 'small' ? 'small' : 'large';
+const size = (['small', 'medium', 'large'] as const).find((s) => s === values.size) ?? 'large';
 const runner = values.runner as Runner;
 const large = size === 'large';
 const reps = large ? 3 : 3;
@@ -221,6 +222,11 @@ async function main(): Promise<void> {
     await api.stop();
     await freeswitch.close();
   }
+
+  // 9. Near-real-time: a poll tick's cost, the lag of an edit, a one-user sync through the API.
+  const daemonEnv = syncEnv(storeUrl, { REDIS_URL: REDIS, QUEUE_PREFIX: `fps-bench-${size}-rt` });
+  await measureRealtime({ runner, env: daemonEnv, store, fpbx, fpbxUrl, noopMs, rounds: size === 'small' ? 1 : 4, record, log });
+  await deletePrefix(REDIS, `fps-bench-${size}-rt`);
 
   await store.destroy();
   await fpbx.destroy();
