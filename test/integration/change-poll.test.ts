@@ -5,7 +5,8 @@ import { startTestApp, syncOnce, type TestApp } from '../helpers/app.js';
 import { createFusionpbxDatabase, createStoreDatabase, rowVersions, type TestDatabase } from '../helpers/databases.js';
 import { FusionpbxEdits } from '../helpers/fusionpbx-edits.js';
 import { platform } from '../helpers/platform.js';
-import { dropPrefix, testPrefix, waitFor } from '../helpers/queue.js';
+import { redisUrl } from '../helpers/env.js';
+import { dropPrefix, spawnDaemon, testPrefix, waitFor, type Daemon } from '../helpers/queue.js';
 
 const NEVER = '0 0 1 1 *';
 const KEY = '0a1b2c3d-0000-1000-0000-00000000c0de:fps-rest-s3cret';
@@ -168,4 +169,47 @@ describe('change polling across replicas', () => {
       await dropPrefix(restPrefix);
     }
   }, 30_000);
+});
+
+describe('change polling in two worker processes', () => {
+  const f = platform(33, 3, 3, 'any');
+  const prefix = testPrefix();
+  let store: TestDatabase;
+  let fpbx: Awaited<ReturnType<typeof createFusionpbxDatabase>>;
+  const workers: Daemon[] = [];
+
+  beforeAll(async () => {
+    store = await createStoreDatabase();
+    fpbx = await createFusionpbxDatabase('5.5', f);
+    const app = await startTestApp({ store: store.url, fusionpbx: fpbx.url }, { QUEUE_PREFIX: prefix }, { source: true });
+    expect((await syncOnce(app)).status).toBe('succeeded');
+    await app.stop();
+    const env = { DATABASE_URL: store.url, FUSIONPBX_DATABASE_URL: fpbx.url, REDIS_URL: redisUrl(), QUEUE_PREFIX: prefix, ADMIN_PORT: '0', SYNC_POLL_SECONDS: '1', SYNC_SCHEDULE: NEVER, HOUSEKEEPING_SCHEDULE: NEVER };
+    for (let i = 0; i < 2; i++) workers.push(spawnDaemon('worker', env));
+    for (const w of workers) await waitFor('a worker to start', async () => w.output.some((l) => l.includes('change polling on')), 30_000);
+  }, 90_000);
+  afterAll(async () => {
+    for (const w of workers) w.child.kill('SIGKILL');
+    await dropPrefix(prefix);
+    await fpbx.drop();
+    await store.drop();
+  });
+
+  it('brings every edit in once, and no two poll runs are ever live at the same time', async () => {
+    const edits = new FusionpbxEdits(fpbx.url);
+    for (const [i, user] of f.users.slice(0, 6).entries()) {
+      await edits.changeEmail(user.uuid, `two.workers${i}@p.example.com`);
+      await new Promise((r) => setTimeout(r, 400));
+    }
+    for (const [i, user] of f.users.slice(0, 6).entries()) {
+      await waitFor(`edit ${i}`, async () => (await store.db('users').where({ fusionpbx_user_uuid: user.uuid }).first())?.email === `two.workers${i}@p.example.com`, 20_000);
+    }
+    const runs = await store.db('sync_runs').whereNull('parent_id').where({ trigger: 'poll' }).orderBy('started_at').select('started_at', 'finished_at', 'status');
+    expect(runs.length).toBeGreaterThan(0);
+    expect(runs.every((r) => r.status === 'succeeded')).toBe(true);
+    for (let i = 1; i < runs.length; i++) expect(Date.parse(runs[i]!.started_at)).toBeGreaterThanOrEqual(Date.parse(runs[i - 1]!.finished_at));
+    // Each email change was logged once, by one poll run.
+    const logged = await store.db('sync_changes').where({ entity: 'user', kind: 'change' }).whereRaw(`after->>'email' like 'two.workers%'`).count<{ count: number }[]>('* as count');
+    expect(Number(logged[0]!.count)).toBe(6);
+  }, 60_000);
 });
