@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --size small|large] [-- --json]`: the daemon at scale, every figure also as a
- * ratio to a baseline measured in the same run on the same machine. See README, "Benchmark".
+ * ratio to a baseline measured in the same run on the same machine. See docs/benchmark.md.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -18,6 +18,7 @@ import { rowVersions, rowsWritten } from '../test/helpers/databases.js';
 import { writeCeiling } from './ceiling.js';
 import { SIZES, benchFactory, churn } from './dataset.js';
 import { runCli, startDaemon, type Runner } from './processes.js';
+import { writeChart } from './chart.js';
 import { measureRealtime } from './realtime.js';
 import { summarize } from './stats.js';
 
@@ -243,6 +244,8 @@ async function main(): Promise<void> {
   mkdirSync('bench/results', { recursive: true });
   const file = `bench/results/${result.date.replace(/[:.]/g, '-')}-${size}.json`;
   writeFileSync(file, JSON.stringify(result, null, 2));
+  // The chart of docs/benchmark.md, from the newest result of each size (not from the test suite's small runs alone).
+  if (size !== 'small') writeChart();
   if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else process.stdout.write(table(result.figures) + `\nwritten to ${file} (${result.seconds} s)\n`);
 }

@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-services.sh
 bash scripts/install-deps.sh
+bash scripts/ensure-tools.sh
 if [ "${1:-}" = "--chaos" ]; then
   exec npx vitest run --config vitest.chaos.config.ts
 fi

@@ -13,6 +13,9 @@ export const ROUTE_ACCESS: Record<string, Access> = {
   'GET /readyz': 'open',
   'GET /metrics': 'metrics',
   'GET /docs/json': 'read',
+  // The page and its files are open: a browser cannot send a token for them; the page asks for one.
+  'GET /docs': 'open',
+  'GET /docs/assets/:file': 'open',
   'GET /v1/sync/runs': 'read',
   'GET /v1/sync/runs/:id': 'read',
   'GET /v1/tenants': 'read',

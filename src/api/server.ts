@@ -2,12 +2,15 @@ import { randomUUID } from 'node:crypto';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { LogController } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { packageVersion } from '../common/version.js';
 import { AppError } from '../errors/app-error.js';
 import { addAccessHooks } from './access.js';
 import type { Api, ApiDeps } from './api-types.js';
 import { errorReply } from './error-handler.js';
+import { finishDocument } from './openapi.js';
 import { parseJsonBody } from './json-body.js';
 import { directoryRoutes } from './routes/directory-routes.js';
+import { docsRoutes } from './routes/docs-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { syncRoutes } from './routes/sync-routes.js';
 import { userRoutes } from './routes/user-routes.js';
@@ -53,11 +56,12 @@ export async function buildServer(deps: ApiDeps): Promise<Api> {
 
   await app.register(fastifySwagger, {
     openapi: {
-      info: { title: 'fusionpbx-sync admin API', version: '1.0.0', description: 'Sync runs, users, tenants and extensions of fusionpbx-sync.' },
+      info: { title: 'fusionpbx-sync admin API', version: packageVersion(), description: 'Sync runs, users, tenants and extensions of fusionpbx-sync.' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
+    transformObject: (documentObject) => finishDocument('openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject),
   });
 
   healthRoutes(app, deps);
@@ -65,7 +69,7 @@ export async function buildServer(deps: ApiDeps): Promise<Api> {
     syncRoutes(app, deps);
     userRoutes(app, deps);
     directoryRoutes(app, deps);
-    app.get('/docs/json', { schema: { hide: true } }, async () => app.swagger());
+    docsRoutes(app, () => app.swagger());
   }
   await app.ready();
   return app;

@@ -76,6 +76,7 @@ export async function start(options: StartOptions): Promise<App> {
   const logger = createLogger(config.LOG_LEVEL, options.logDestination);
   const mapping = loadMapping(config.SYNC_MAPPING_FILE);
   logger.debug({ config: describeConfig(config) }, 'configuration');
+  for (const unknown of config.unknownVariables) logger.warn(unknown, `unknown variable ${unknown.name} is ignored (did you mean ${unknown.nearest}?)`);
   const shutdown = new Shutdown(logger, config.SHUTDOWN_TIMEOUT_MS);
   const db = createKnex(config.DATABASE_URL, { applicationName: 'fusionpbx-sync' });
   shutdown.last('store', () => db.destroy());

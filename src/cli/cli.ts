@@ -1,33 +1,21 @@
 import { parseArgs } from 'node:util';
-import { start } from '../app/start.js';
-import { AppError } from '../errors/app-error.js';
-import { ConfigError } from '../errors/sync-errors.js';
-import { formatRun } from './print-run.js';
+import { packageVersion } from '../common/version.js';
+import { EXIT, reportFatal, UsageError } from './exit.js';
+import { HELP, USAGE } from './help.js';
+import { migrateCommand, syncCommand } from './commands.js';
 
-const USAGE = `Usage: fusionpbx-sync <command> [options]
-
-Commands:
-  start                       API, worker and schedule in one process (the container default)
-  worker                      job processors only
-  api                         admin HTTP API only
-  sync [--domain D | --user U] [--dry-run] [--json]
-                              run one sync to the end in this process (U: a FusionPBX user uuid or
-                              username@domain, synced alone, with a trace); exit 1 if it failed, 3 if quarantined
-  migrate                     migrate the users store and exit
-  demo                        run the daemon on the bundled demo (see README)
-`;
-
-export const EXIT = { ok: 0, failed: 1, usage: 2, quarantined: 3 } as const;
+export { EXIT } from './exit.js';
 
 /** Runs one command; returns the process exit code. Logs go to stderr, results to stdout. */
 export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const [command, ...rest] = argv;
+  const json = rest.includes('--json');
   try {
     switch (command) {
       case 'migrate':
-        return await migrateCommand(env);
+        return await migrateCommand(parse(command, rest, {}), env);
       case 'sync':
-        return await syncCommand(rest, env);
+        return await syncCommand(parse(command, rest, SYNC_OPTIONS), env);
       case 'start':
       case 'worker':
       case 'api':
@@ -35,58 +23,44 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
         const { runDaemon } = await import('./daemon.js');
         return await runDaemon(command, rest, env);
       }
-      case undefined:
+      case '--version':
+      case '-V':
+      case 'version':
+        process.stdout.write(`fusionpbx-sync ${packageVersion()}\n`);
+        return EXIT.ok;
       case 'help':
       case '--help':
       case '-h':
-        process.stdout.write(USAGE);
-        return command === undefined ? EXIT.usage : EXIT.ok;
-      default:
-        process.stderr.write(`Unknown command "${command}".\n\n${USAGE}`);
+        return help(rest[0]);
+      case undefined:
+        process.stderr.write(USAGE);
         return EXIT.usage;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
     }
   } catch (error) {
-    return reportFatal(error);
+    return reportFatal(error, { json, usage: command && command in HELP ? HELP[command as keyof typeof HELP] : USAGE });
   }
 }
 
-export function reportFatal(error: unknown): number {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\n`);
-    return EXIT.usage;
-  }
-  if (error instanceof AppError) {
-    process.stderr.write(`${error.code}: ${error.message}\n`);
-    return EXIT.usage;
-  }
-  process.stderr.write(`fusionpbx-sync: ${error instanceof Error ? error.message : String(error)}\n`);
-  return EXIT.failed;
-}
+const SYNC_OPTIONS = { domain: { type: 'string' }, user: { type: 'string' }, 'dry-run': { type: 'boolean', default: false }, json: { type: 'boolean', default: false } } as const;
 
-async function migrateCommand(env: NodeJS.ProcessEnv): Promise<number> {
-  const app = await start({ env, parts: {}, processMetrics: false });
-  app.logger.info('store is migrated');
-  await app.stop();
-  return EXIT.ok;
-}
-
-async function syncCommand(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { domain: { type: 'string' }, user: { type: 'string' }, 'dry-run': { type: 'boolean', default: false }, json: { type: 'boolean', default: false } },
-    strict: true,
-  });
-  const app = await start({ env, parts: { source: true }, processMetrics: false });
+/** A command's options; anything else is a usage error (exit 2), never a failed sync. */
+function parse<O extends NonNullable<Parameters<typeof parseArgs>[0]>['options']>(command: string, args: string[], options: O) {
   try {
-    const { sync, pipeline } = app;
-    if (!sync || !pipeline) throw new Error('this process has no FusionPBX source');
-    const { run, created } = await sync.requestRun({ trigger: 'cli', domain: values.domain, user: values.user, dryRun: values['dry-run'], actor: 'cli' });
-    if (!created) app.logger.info({ runId: run.id }, 'a run for this scope is already live: waiting for it');
-    const final = created ? await pipeline.runInProcess(run.id) : await pipeline.waitFor(run.id);
-    const detail = await app.runReads.detailOf(final, { limit: 100 });
-    process.stdout.write(values.json ? `${JSON.stringify(detail)}\n` : formatRun(detail));
-    return final.status === 'succeeded' ? EXIT.ok : final.status === 'quarantined' ? EXIT.quarantined : EXIT.failed;
-  } finally {
-    await app.stop();
+    return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new UsageError(`${command}: ${(error as Error).message}`);
   }
+}
+
+function help(topic: string | undefined): number {
+  if (topic === undefined) {
+    process.stdout.write(USAGE);
+    return EXIT.ok;
+  }
+  const text = HELP[topic as keyof typeof HELP];
+  if (!text) throw new UsageError(`no help for "${topic}": it is not a command`);
+  process.stdout.write(text);
+  return EXIT.ok;
 }

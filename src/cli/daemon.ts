@@ -2,6 +2,8 @@ import type { ConfigNeeds } from '../config/config.js';
 import { listen, untilSignal } from '../app/serve.js';
 import { start } from '../app/start.js';
 import { runDemo } from '../demo/run-demo.js';
+import { EXIT } from './exit.js';
+import { interruption } from './signals.js';
 
 const PARTS: Record<'start' | 'worker' | 'api', ConfigNeeds> = {
   start: { source: true, queue: true, worker: true, api: true, probe: true },
@@ -18,6 +20,11 @@ export async function runDaemon(command: 'start' | 'worker' | 'api' | 'demo', ar
   } catch (error) {
     await app.stop();
     throw error;
+  }
+  // A signal that came while the process was starting: stop now, as untilSignal would have.
+  if (interruption.aborted) {
+    await app.stop();
+    return EXIT.interrupted;
   }
   app.logger.info({ command, pid: process.pid }, 'fusionpbx-sync is running');
   return untilSignal(app);

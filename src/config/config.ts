@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { CronExpressionParser } from 'cron-parser';
+import cron from 'node-cron';
 import { z } from 'zod';
 import { ConfigError } from '../errors/sync-errors.js';
 import { parseAdminTokens, type AdminToken } from './admin-tokens.js';
 import { parseMaxDisable, type MaxDisable } from './max-disable.js';
 import { envSchema, hostPort, type Env } from './env-schema.js';
 import { withSecretFiles } from './secret-files.js';
+import { unknownVariables } from './unknown-variables.js';
 
 /** The parts a process needs; each command asks only for what it uses (`migrate` needs no Redis). */
 export interface ConfigNeeds {
@@ -45,6 +47,8 @@ export interface Config extends Omit<Env, 'SYNC_MAX_DISABLE' | 'FREESWITCH_ESL' 
   adminTokens: AdminToken[];
   /** The admin API's certificate and key, read at start, when it serves HTTPS. */
   adminTls: { cert: Buffer; key: Buffer } | null;
+  /** Variables that look like ours but are unknown (a typo?), with the nearest known name: logged at start. */
+  unknownVariables: Array<{ name: string; nearest: string }>;
 }
 
 /**
@@ -80,8 +84,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = {}): Con
     require('REDIS_URL', 'for the job queue');
     const cronProblem = checkCron(e.SYNC_SCHEDULE, e.SYNC_TIMEZONE);
     if (cronProblem) problems.push(`SYNC_SCHEDULE: ${cronProblem}`);
-    const housekeepingProblem = checkCron(e.HOUSEKEEPING_SCHEDULE, 'UTC');
-    if (housekeepingProblem) problems.push(`HOUSEKEEPING_SCHEDULE: ${housekeepingProblem}`);
+    // Each schedule is checked by the library that runs it: BullMQ's cron-parser for the sync, node-cron for housekeeping.
+    if (!cron.validate(e.HOUSEKEEPING_SCHEDULE)) problems.push(`HOUSEKEEPING_SCHEDULE: "${e.HOUSEKEEPING_SCHEDULE}" is not a cron expression node-cron runs (5 or 6 fields)`);
   }
   const adminTokens = parseAdminTokens(e.ADMIN_TOKEN, e.ADMIN_TOKENS, problems);
   if (needs.api && adminTokens.length === 0) problems.push('ADMIN_TOKEN: required for the admin API (there is no default)');
@@ -105,6 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = {}): Con
     FREESWITCH_ESL: eslNodes,
     adminTokens,
     adminTls,
+    unknownVariables: unknownVariables(env),
     parts: partSettings(e, needs, eslNodes),
   });
 }

@@ -121,7 +121,7 @@ export const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
-/** Every environment variable the daemon reads (README and .env.example document each one), besides the `<NAME>_FILE` forms of the secrets. */
+/** Every environment variable the daemon reads (docs/operations.md and .env.example document each one), besides the `<NAME>_FILE` forms of the secrets. */
 export const CONFIG_VARIABLES = Object.keys(envSchema.shape);
 
 function isTimeZone(tz: string): boolean {

@@ -33,7 +33,7 @@ export interface RestStandIn {
   close(): Promise<void>;
 }
 
-/** What a key user the daemon needs may do (README, "FusionPBX REST app"): domain_select lists every domain. */
+/** What a key user the daemon needs may do (docs/fusionpbx.md, `rest`): domain_select lists every domain. */
 export const DAEMON_PERMISSIONS = ['domain_view', 'domain_select', 'user_view', 'extension_view', 'call_active_view'];
 
 /**

@@ -1,7 +1,7 @@
 /**
  * Every error the admin API can answer with, and its HTTP status. The list is closed: a code
  * not in here cannot be thrown as an AppError, and `test/unit/app-error.test.ts` checks the
- * README documents each one.
+ * docs/api.md documents each one.
  */
 export const ERROR_STATUS = {
   VALIDATION_FAILED: 400,

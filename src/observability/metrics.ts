@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { withinDeadline } from '../common/deadline.js';
 
 /**
  * Every metric the daemon exports, on a registry of its own (no global default registry, so two
@@ -117,25 +118,45 @@ export class Metrics {
   });
 
   constructor(options: { processMetrics?: boolean } = {}) {
+    // Every outcome is a series from the start, so a rate over it is 0, never absent.
+    for (const outcome of ['idle', 'quiet', 'changed', 'busy', 'failed']) this.pollTicks.inc({ outcome }, 0);
     // Standard names (process_*, nodejs_*), so the usual Node.js dashboards work as they are.
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
 
-  /** A gauge whose value is read when Prometheus scrapes (from Postgres or Redis, shared by every replica). */
+  readonly scrapeErrors = new Counter({
+    name: 'fps_scrape_errors_total',
+    help: 'Scrapes in which a gauge read from Postgres or Redis could not be read (it kept its last value); by gauge.',
+    labelNames: ['gauge'] as const,
+    registers: [this.registry],
+  });
+
+  /**
+   * A gauge whose value is read when Prometheus scrapes (from Postgres or Redis, shared by every
+   * replica). A read that fails or takes over 2 s keeps the last value and counts a scrape error:
+   * the page never fails as a whole, so the counters stay visible exactly when a store is down.
+   */
   scrapedGauge<L extends string>(
     name: string,
     help: string,
     labelNames: readonly L[],
     read: () => Promise<Array<{ labels: Record<L, string>; value: number }>>,
   ): void {
+    const errors = this.scrapeErrors;
+    errors.inc({ gauge: name }, 0);
     new Gauge<L>({
       name,
       help,
       labelNames,
       registers: [this.registry],
       async collect() {
-        this.reset();
-        for (const point of await read()) this.set(point.labels, point.value);
+        try {
+          const points = await withinDeadline(read(), 2_000, name);
+          this.reset();
+          for (const point of points) this.set(point.labels, point.value);
+        } catch {
+          errors.inc({ gauge: name });
+        }
       },
     });
   }

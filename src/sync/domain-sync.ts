@@ -43,7 +43,8 @@ export interface DomainSyncDeps {
  * its domains' advisory locks: a domain's writes, change log and run row commit together or not at
  * all. A domain already finished for this run (a retried job) is not done twice.
  */
-export async function syncBatch(deps: DomainSyncDeps, run: Run, context: RunContext, snapshots: DomainSnapshot[]): Promise<void> {
+/** Returns how many FusionPBX users the batch read (for progress reports). */
+export async function syncBatch(deps: DomainSyncDeps, run: Run, context: RunContext, snapshots: DomainSnapshot[]): Promise<number> {
   const started = performance.now();
   const done = await deps.runs.finishedDomains(deps.db, run.id, snapshots.map(domainOf));
   const todo = snapshots.filter((s) => !done.has(domainOf(s)));
@@ -88,6 +89,7 @@ export async function syncBatch(deps: DomainSyncDeps, run: Run, context: RunCont
   // A batch's time, shared out among its domains.
   const each = (performance.now() - started) / 1000 / Math.max(1, todo.length);
   for (let i = 0; i < todo.length; i++) deps.metrics.syncDomainDuration.observe(each);
+  return todo.reduce((n, s) => n + (s.state === 'present' ? s.users.length : 0), 0);
 }
 
 /** A domain with changes, as the batch read planned it. */

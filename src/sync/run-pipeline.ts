@@ -70,24 +70,26 @@ export class RunPipeline {
    * good is recorded failed at once; domains failing in a way a retry may get past are thrown
    * together (RetryableDomains) for the driver to retry.
    */
-  async runBatch(input: Batch): Promise<void> {
+  async runBatch(input: Batch): Promise<number> {
     const { runId, domainUuids } = BATCH.parse(input);
     const { run, context } = await this.loadRun(runId);
     try {
-      await this.syncDomains(run, context, domainUuids);
-      return;
+      return await this.syncDomains(run, context, domainUuids);
     } catch (error) {
       if (domainUuids.length === 1) throw error;
       this.log(runId).warn({ domains: domainUuids.length, err: error }, 'a batch failed: its domains one at a time');
     }
     const retryable = new Map<string, unknown>();
+    let users = 0;
     for (const uuid of domainUuids) {
-      await this.syncDomains(run, context, [uuid]).catch(async (error: unknown) => {
+      users += await this.syncDomains(run, context, [uuid]).catch(async (error: unknown) => {
         if (isTransient(error)) retryable.set(uuid, error);
         else await this.failDomain(runId, uuid, error);
+        return 0;
       });
     }
     if (retryable.size > 0) throw new RetryableDomains(retryable);
+    return users;
   }
 
   /** A batch's last failure: each of its domains without a result is recorded failed, with its own reason where known. */
@@ -135,21 +137,34 @@ export class RunPipeline {
     return endedRun(this.deps, runId);
   }
 
-  /** The in-process driver (the CLI): the steps in a loop, each retried with backoff, two batches in flight. */
-  async runInProcess(runId: string): Promise<Run> {
+  /**
+   * The in-process driver (the CLI, the change poll): the steps in a loop, each retried with
+   * backoff, two batches in flight. After each batch `onProgress` hears how far the run got. Once
+   * `signal` aborts, no new batch starts: the batches in flight finish (each domain commits whole),
+   * and the run ends failed, naming the domains left for the next run.
+   */
+  async runInProcess(runId: string, options: { signal?: AbortSignal; onProgress?: (p: RunProgress) => void } = {}): Promise<Run> {
     const { settings, runs, db } = this.deps;
     const log = this.log(runId);
     const retry = { attempts: settings.attempts, baseDelayMs: settings.retryDelayMs, retryable: isTransient, onRetry: (error: unknown, attempt: number) => log.warn({ attempt, err: error }, 'a step failed; retrying') };
     const heartbeat = setInterval(() => void runs.extendLease(db, runId, settings.leaseMs).catch(() => undefined), settings.leaseMs / 3);
+    const progress: RunProgress = { domainsDone: 0, domainsTotal: 0, users: 0, startedAt: performance.now() };
     const runBatches = (batches: string[][]) =>
-      mapLimit(batches, 2, (domainUuids) => withRetries(() => this.runBatch({ runId, domainUuids }), retry).catch((error: unknown) => this.failBatch(runId, domainUuids, error)));
+      mapLimit(batches, 2, async (domainUuids) => {
+        if (options.signal?.aborted) return;
+        progress.users += await withRetries(() => this.runBatch({ runId, domainUuids }), retry).catch((error: unknown) => this.failBatch(runId, domainUuids, error).then(() => 0));
+        progress.domainsDone += domainUuids.length;
+        options.onProgress?.({ ...progress });
+      });
     try {
       const domainUuids = await withRetries(() => this.prepare(runId), retry).catch(async (error: unknown) => {
         await this.fail(runId, error);
         throw error;
       });
       if (!domainUuids) return (await runs.get(db, runId))!;
+      progress.domainsTotal = domainUuids.length;
       await runBatches(batchesOf(domainUuids));
+      if (options.signal?.aborted) return (await this.fail(runId, interrupted(options.signal, await this.lostDomains(runId))))!;
       await runBatches(batchesOf(await this.lostDomains(runId)));
       return await this.finish(runId);
     } catch (error) {
@@ -177,15 +192,15 @@ export class RunPipeline {
     return { run, context };
   }
 
-  /** Reads a batch of domains in one go, then applies those with changes together (see syncBatch). */
-  private async syncDomains(run: Run, context: RunContext, domainUuids: string[]): Promise<void> {
+  /** Reads a batch of domains in one go, then applies those with changes together (see syncBatch); returns the users read. */
+  private async syncDomains(run: Run, context: RunContext, domainUuids: string[]): Promise<number> {
     const unknown = new Map(context.unknownDomains.map((d) => [d.uuid, d]));
     const snapshots = (await this.deps.source.readDomains(domainUuids)).map((snapshot) => {
       // The census already saw this domain refused; keep the run's view consistent.
       const refused = unknown.get(domainOf(snapshot));
       return refused && snapshot.state !== 'unknown' ? { state: 'unknown' as const, domain: refused, reason: 'refused at census', problems: [] } : snapshot;
     });
-    await syncBatch({ ...this.deps, logger: this.log(run.id) }, run, context, snapshots);
+    return syncBatch({ ...this.deps, logger: this.log(run.id) }, run, context, snapshots);
   }
 
   private async failDomain(runId: string, domainUuid: string, error: unknown): Promise<void> {
@@ -198,6 +213,19 @@ export class RunPipeline {
   private log(runId: string): Logger {
     return this.deps.logger.child({ runId });
   }
+}
+
+/** How far an in-process run got: domains done of its total, and the FusionPBX users they held. */
+export interface RunProgress {
+  domainsDone: number;
+  domainsTotal: number;
+  users: number;
+  /** performance.now() at the run's start, for a rate. */
+  startedAt: number;
+}
+
+function interrupted(signal: AbortSignal, left: string[]): string {
+  return `interrupted (${String(signal.reason ?? 'signal')}) with ${left.length} domain(s) not synced; the next run syncs them`;
 }
 
 /** A run that just ended, counted in the metrics and logged. */

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_STATUS } from '../../src/errors/app-error.js';
 import { FusionpbxFactory } from '../../src/demo/fusionpbx-factory.js';
@@ -68,7 +69,7 @@ describe('admin API: errors, auth and the OpenAPI document', () => {
   });
 
   it('leaves the probes open', async () => {
-    expect((await api('GET', '/healthz', { token: null })).body).toEqual({ status: 'ok' });
+    expect((await api('GET', '/healthz', { token: null })).body).toEqual({ status: 'ok', version: JSON.parse(readFileSync('package.json', 'utf8')).version });
     expect((await api('GET', '/metrics', { token: null })).status).toBe(200);
     expect([200, 503]).toContain((await api('GET', '/readyz', { token: null })).status);
   });

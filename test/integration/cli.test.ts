@@ -1,7 +1,11 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FusionpbxFactory } from '../../src/demo/fusionpbx-factory.js';
 import { cli } from '../helpers/cli.js';
 import { createFusionpbxDatabase, createStoreDatabase, type TestDatabase } from '../helpers/databases.js';
+import { platform } from '../helpers/platform.js';
+import { keep } from '../helpers/scan.js';
 
 describe('fusionpbx-sync CLI', () => {
   let store: TestDatabase;
@@ -58,4 +62,62 @@ describe('fusionpbx-sync CLI', () => {
     const [a, b] = await Promise.all([cli(['migrate'], env), cli(['migrate'], env)]);
     expect([a.code, b.code]).toEqual([0, 0]);
   });
+});
+
+describe('fusionpbx-sync CLI: usage, exit codes, progress and signals', () => {
+  let store: TestDatabase;
+  let fpbx: Awaited<ReturnType<typeof createFusionpbxDatabase>>;
+  let env: Record<string, string>;
+  // Enough domains for many batches: SIGINT comes after the first, while later ones are still to start.
+  const f = platform(12, 600, 1, 'any');
+
+  beforeAll(async () => {
+    store = await createStoreDatabase();
+    fpbx = await createFusionpbxDatabase('5.5', f);
+    env = { DATABASE_URL: store.url, FUSIONPBX_DATABASE_URL: fpbx.url, LOG_LEVEL: 'info' };
+  }, 60_000);
+  afterAll(async () => {
+    await fpbx.drop();
+    await store.drop();
+  });
+
+  it('--version prints the package version; help <command> its usage; a usage error exits 2', async () => {
+    const version = await cli(['--version'], env);
+    expect(version).toMatchObject({ code: 0, stdout: `fusionpbx-sync ${JSON.parse(readFileSync('package.json', 'utf8')).version}\n` });
+    expect((await cli(['help', 'sync'], env)).stdout).toMatch(/^Usage: fusionpbx-sync sync \[--domain D \| --user U\]/);
+    const unknownOption = await cli(['sync', '--domian', 'x', '--json'], env);
+    expect(unknownOption.code).toBe(2);
+    expect(JSON.parse(unknownOption.stdout)).toEqual({ error: { code: 'USAGE', message: expect.stringContaining("Unknown option '--domian'") } });
+    expect((await cli(['frobnicate'], env)).code).toBe(2);
+  });
+
+  it('exits 4 when a dependency cannot be reached, and --json still prints one JSON object', async () => {
+    const result = await cli(['sync', '--json'], { ...env, DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nothing' });
+    expect(result.code).toBe(4);
+    expect(JSON.parse(result.stdout)).toMatchObject({ error: { code: 'DEPENDENCY_UNREACHABLE' } });
+  });
+
+  it('reports progress per batch on stderr; SIGINT lets the batches in flight finish and ends the run failed, exit 130', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'sync', '--json'], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => {
+      stderr += c;
+      if (stderr.includes('"sync progress"') && !child.killed) child.kill('SIGINT');
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    keep('log', stdout + stderr);
+    expect(code).toBe(130);
+    const run = JSON.parse(stdout) as { status: string; error: string };
+    expect(run.status).toBe('failed');
+    expect(run.error).toMatch(/^interrupted \(SIGINT\) with \d+ domain\(s\) not synced/);
+    // What was done stays done: the next run syncs the rest and ends as a clean run would.
+    const done = Number((await store.db('sync_runs').whereNotNull('parent_id').where({ status: 'succeeded' }).count<{ count: number }[]>('* as count'))[0]!.count);
+    expect(done).toBeGreaterThan(0);
+    expect(done).toBeLessThan(600);
+    const again = await cli(['sync', '--json'], env);
+    expect(again.code).toBe(0);
+    expect(Number((await store.db('users').count<{ count: number }[]>('* as count'))[0]!.count)).toBe(f.users.length);
+  }, 60_000);
 });

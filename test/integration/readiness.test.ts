@@ -48,10 +48,20 @@ describe('/readyz follows Postgres and Redis (processes this test owns)', () => 
     await waitFor('ready again', async () => (await readiness()).status === 200, 20_000, 200);
   });
 
-  it('turns not-ready when Postgres stops, and ready again when it returns', async () => {
+  it('turns not-ready when Postgres stops, and ready again when it returns; /metrics answers throughout', async () => {
+    const before = (await api('GET', '/metrics')).raw;
+    expect(before).toMatch(/^fps_sync_quarantined_runs 0$/m);
     await pg.stop();
     const down = await waitFor('not ready', async () => ((await readiness()).status === 503 ? readiness() : null));
     expect(down.body).toMatchObject({ checks: { postgres: 'down' } });
+    // The page still answers, with the counters, the gauge's last value and the scrape error counted.
+    // (A scrape error is counted while its gauge is read, after the counter was written: the next page shows it.)
+    await api('GET', '/metrics');
+    const during = await api('GET', '/metrics');
+    expect(during.status).toBe(200);
+    expect(during.raw).toMatch(/^fps_http_requests_total\{/m);
+    expect(during.raw).toMatch(/^fps_sync_quarantined_runs 0$/m);
+    expect(during.raw).toMatch(/^fps_scrape_errors_total\{gauge="fps_sync_quarantined_runs"\} [1-9]/m);
     await pg.start();
     await waitFor('ready again', async () => (await readiness()).status === 200, 20_000, 200);
   });

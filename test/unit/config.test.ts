@@ -29,6 +29,19 @@ function problems(env: Record<string, string | undefined>, needs: ConfigNeeds = 
 }
 
 describe('configuration', () => {
+  it('checks each schedule with the library that runs it: a cron node-cron cannot run stops the start', () => {
+    expect(problems({ ...base, HOUSEKEEPING_SCHEDULE: 'H * * * *' })).toEqual([expect.stringMatching(/^HOUSEKEEPING_SCHEDULE: "H \* \* \* \*" is not a cron expression node-cron runs/)]);
+    expect(problems({ ...base, HOUSEKEEPING_SCHEDULE: '*/5 * * * *' })).toEqual([]);
+  });
+
+  it('names a look-alike unknown variable with the nearest known one, without refusing it; leaves the platform\'s own alone', () => {
+    const config = loadConfig({ ...base, SYNC_SHEDULE: '* * * * *', ADMIN_TOKEN_FILES: '/x', FUSIONPBX_SYNC_SERVICE_HOST: '10.0.0.1', NODE_ENV: 'production' }, all);
+    expect(config.unknownVariables).toEqual([
+      { name: 'ADMIN_TOKEN_FILES', nearest: 'ADMIN_TOKEN_FILE' },
+      { name: 'SYNC_SHEDULE', nearest: 'SYNC_SCHEDULE' },
+    ]);
+  });
+
   it('accepts a complete environment and fills the documented defaults', () => {
     const config = loadConfig(base, all);
     expect(config).toMatchObject({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { packageVersion } from '../../common/version.js';
 import type { Api, ApiDeps } from '../api-types.js';
 
 const checkState = z.enum(['ok', 'down', 'not-applied', 'not-running', 'absent']);
@@ -14,8 +15,9 @@ const readiness = z.object({
  * and `/metrics` (Prometheus text).
  */
 export function healthRoutes(app: Api, deps: ApiDeps): void {
-  app.get('/healthz', { schema: { tags: ['probes'], summary: 'The process is alive', response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({
+  app.get('/healthz', { schema: { tags: ['probes'], summary: 'The process is alive (and its version)', response: { 200: z.object({ status: z.literal('ok'), version: z.string() }) } } }, async () => ({
     status: 'ok' as const,
+    version: packageVersion(),
   }));
 
   app.get('/readyz', { schema: { tags: ['probes'], summary: 'Postgres and Redis answer, migrations applied, worker running', response: { 200: readiness, 503: readiness } } }, async (_request, reply) => {
