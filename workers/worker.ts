@@ -1,5 +1,5 @@
 import { MetricsTime, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../src/queue/redis.js';
 import type { Logger } from '../src/observability/logger.js';
 import { QUEUE_NAME } from '../src/queue/jobs.js';
 import { createSyncProcessor, type ProcessorDeps } from './sync-processor.js';
@@ -16,7 +16,7 @@ export interface WorkerSettings {
  * picked up again by the stalled-job check after about `lockMs`. BullMQ's own metrics (completed
  * and failed per minute, kept a week) are on, for `queue.getMetrics`.
  */
-export function createWorker(connection: Redis, settings: WorkerSettings, deps: ProcessorDeps, logger: Logger): Worker {
+export function createWorker(connection: RedisClient, settings: WorkerSettings, deps: ProcessorDeps, logger: Logger): Worker {
   const worker = new Worker(QUEUE_NAME, createSyncProcessor(deps), {
     connection,
     prefix: settings.prefix,

@@ -1,5 +1,4 @@
 import type { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import { createWorker } from '../../workers/worker.js';
 import type { Api } from '../api/api-types.js';
@@ -14,7 +13,7 @@ import { NO_PROBE, type ActiveCallProbe } from '../probes/active-call-probe.js';
 import { createProbe } from '../probes/create-probe.js';
 import { Housekeeping } from '../queue/housekeeping.js';
 import { PollTimer } from '../queue/poll-timer.js';
-import { createRedis } from '../queue/redis.js';
+import { createRedis, type RedisClient } from '../queue/redis.js';
 import { RunControl } from '../queue/run-control.js';
 import { SyncQueue } from '../queue/sync-queue.js';
 import { createRestClient, createSource } from '../sources/create-source.js';
@@ -51,8 +50,8 @@ export interface Clients {
   /** The queue as a producer (the API and the CLI add jobs through it). */
   queue: SyncQueue | null;
   /** Opens a Redis connection closed at shutdown (null without a queue). */
-  redis: ((role: 'worker' | 'producer') => Redis) | null;
-  queueConnection: Redis | null;
+  redis: ((role: 'worker' | 'producer') => RedisClient) | null;
+  queueConnection: RedisClient | null;
 }
 
 export interface Services {
@@ -76,7 +75,7 @@ export function buildClients({ config, parts, logger, metrics, shutdown }: Core)
   const redisSettings = config.parts.redis;
   const redis = redisSettings
     ? (role: 'worker' | 'producer') => {
-        const connection = createRedis(redisSettings.url, role, logger);
+        const connection = createRedis(redisSettings, role, logger);
         shutdown.last(`redis (${role})`, () => connection.quit().catch(() => connection.disconnect()));
         return connection;
       }

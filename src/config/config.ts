@@ -31,11 +31,17 @@ export interface RestSettings {
   links: 'owner' | 'all';
 }
 
+/** Where Redis is: one server by URL, the master a set of sentinels watches, or a cluster. */
+export type RedisSettings =
+  | { kind: 'url'; url: string }
+  | { kind: 'sentinel'; sentinels: Array<{ host: string; port: number }>; name: string; password: string | undefined }
+  | { kind: 'cluster'; nodes: Array<{ host: string; port: number }>; password: string | undefined };
+
 /** Each part's settings, there when the process runs that part (or can: the REST client), checked complete. */
 export interface PartSettings {
   source: { kind: 'database'; url: string } | { kind: 'rest' } | null;
   rest: RestSettings | null;
-  redis: { url: string } | null;
+  redis: RedisSettings | null;
   probe: { kind: 'esl'; nodes: Array<{ host: string; port: number }>; password: string } | { kind: 'xmlrpc'; url: string } | { kind: 'rest' } | null;
 }
 
@@ -81,7 +87,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = {}): Con
     }
   }
   if (needs.queue || needs.worker) {
-    require('REDIS_URL', 'for the job queue');
+    const given = (['REDIS_URL', 'REDIS_SENTINELS', 'REDIS_CLUSTER_NODES'] as const).filter((name) => e[name] !== undefined);
+    if (given.length !== 1) problems.push(`REDIS_URL: ${given.length === 0 ? 'required for the job queue (or REDIS_SENTINELS, or REDIS_CLUSTER_NODES)' : `give one of ${given.join(', ')}, not several`}`);
+    if (e.REDIS_CLUSTER_NODES && !/\{[^{}]+\}/.test(e.QUEUE_PREFIX)) problems.push(`QUEUE_PREFIX: on Redis Cluster it must hold a hash tag, such as {fps}, so each queue's keys share one slot`);
     const cronProblem = checkCron(e.SYNC_SCHEDULE, e.SYNC_TIMEZONE);
     if (cronProblem) problems.push(`SYNC_SCHEDULE: ${cronProblem}`);
     // Each schedule is checked by the library that runs it: BullMQ's cron-parser for the sync, node-cron for housekeeping.
@@ -136,7 +144,13 @@ function partSettings(e: Env, needs: ConfigNeeds, eslNodes: Array<{ host: string
       : e.ACTIVE_CALLS === 'xmlrpc'
         ? e.FREESWITCH_XMLRPC_URL ? { kind: 'xmlrpc' as const, url: e.FREESWITCH_XMLRPC_URL } : null
         : { kind: 'rest' as const };
-  return { source, rest, redis: (needs.queue || needs.worker) && e.REDIS_URL ? { url: e.REDIS_URL } : null, probe };
+  return { source, rest, redis: needs.queue || needs.worker ? redisSettings(e) : null, probe };
+}
+
+function redisSettings(e: Env): RedisSettings | null {
+  if (e.REDIS_SENTINELS) return { kind: 'sentinel', sentinels: parseHostPorts(e.REDIS_SENTINELS), name: e.REDIS_SENTINEL_NAME, password: e.REDIS_PASSWORD };
+  if (e.REDIS_CLUSTER_NODES) return { kind: 'cluster', nodes: parseHostPorts(e.REDIS_CLUSTER_NODES), password: e.REDIS_PASSWORD };
+  return e.REDIS_URL ? { kind: 'url', url: e.REDIS_URL } : null;
 }
 
 function deepFreeze<T>(value: T): T {
@@ -180,7 +194,7 @@ function parseHostPorts(value: string | undefined): Array<{ host: string; port: 
   if (!value) return [];
   return value.split(',').map((item) => {
     const match = hostPort.exec(item.trim());
-    if (!match) throw new ConfigError([`FREESWITCH_ESL: "${item}" is not host:port`]);
+    if (!match) throw new ConfigError([`"${item}" is not host:port`]);
     return { host: match[1]!.replace(/^\[|\]$/g, ''), port: Number(match[2]) };
   });
 }
@@ -205,7 +219,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
     database: mask(config.DATABASE_URL),
     fusionpbxDatabase: mask(config.FUSIONPBX_DATABASE_URL),
     fusionpbxApi: config.FUSIONPBX_API_URL,
-    redis: mask(config.REDIS_URL),
+    redis: config.parts.redis?.kind === 'url' ? mask(config.REDIS_URL) : config.parts.redis?.kind,
     eslNodes: config.FREESWITCH_ESL.map((n) => `${n.host}:${n.port}`),
     xmlrpc: mask(config.FREESWITCH_XMLRPC_URL),
     schedule: config.SYNC_SCHEDULE,

@@ -16,12 +16,23 @@ const httpUrl = z
   .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), 'must be an http:// or https:// URL');
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 export const hostPort = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+const hostPortList = z
+  .string()
+  .trim()
+  .refine((v) => v.split(',').every((p) => hostPort.test(p.trim())), 'must be a comma-separated host:port list');
 
 export const envSchema = z.object({
   /** The users store (our own PostgreSQL). */
   DATABASE_URL: postgresUrl,
-  /** Redis for the BullMQ queue and the schedule. */
+  /** Redis for the BullMQ queue and the schedule: one server (or a proxy) by URL... */
   REDIS_URL: redisUrl.optional(),
+  /** ...or Redis Sentinel: the sentinels (comma-separated host:port) and the name of the master they watch... */
+  REDIS_SENTINELS: hostPortList.optional(),
+  REDIS_SENTINEL_NAME: z.string().trim().min(1).default('mymaster'),
+  /** ...or Redis Cluster: some of its nodes (comma-separated host:port); QUEUE_PREFIX must then hold a hash tag, such as `{fps}`. */
+  REDIS_CLUSTER_NODES: hostPortList.optional(),
+  /** The password of the Sentinel-watched master or of the Cluster's nodes (with REDIS_URL it goes in the URL). */
+  REDIS_PASSWORD: z.string().min(1).optional(),
   /** Where FusionPBX data is read from: its PostgreSQL (`database`, complete) or the REST app (`rest`, partial). */
   FUSIONPBX_SOURCE: z.enum(['database', 'rest']).default('database'),
   /** Read-only connection to FusionPBX's own database (source `database`). */
@@ -48,11 +59,7 @@ export const envSchema = z.object({
   /** How active calls are found before a delete or unassign: FreeSWITCH event socket, mod_xml_rpc, or the REST app. */
   ACTIVE_CALLS: z.enum(['esl', 'xmlrpc', 'rest']).default('esl'),
   /** Comma-separated host:port list, one per FreeSWITCH node. */
-  FREESWITCH_ESL: z
-    .string()
-    .trim()
-    .refine((v) => v.split(',').every((p) => hostPort.test(p.trim())), 'must be a comma-separated host:port list')
-    .optional(),
+  FREESWITCH_ESL: hostPortList.optional(),
   FREESWITCH_ESL_PASSWORD: z.string().min(1).optional(),
   FREESWITCH_XMLRPC_URL: httpUrl.optional(),
   /** Time limit for one active-call probe call, per node. */

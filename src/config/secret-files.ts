@@ -11,6 +11,7 @@ export const SECRET_VARIABLES = [
   'FREESWITCH_ESL_PASSWORD',
   'FREESWITCH_XMLRPC_URL',
   'REDIS_URL',
+  'REDIS_PASSWORD',
 ] as const;
 
 /**

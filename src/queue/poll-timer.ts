@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import { withinDeadline } from '../common/deadline.js';
 import type { Logger } from '../observability/logger.js';
 import type { ChangePoll } from '../sync/change-poll.js';
@@ -17,7 +17,7 @@ export class PollTimer {
 
   constructor(
     private readonly poll: ChangePoll,
-    private readonly redis: Redis | null,
+    private readonly redis: RedisClient | null,
     private readonly key: string,
     private readonly seconds: number,
     private readonly logger: Logger,

@@ -1,17 +1,33 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { RedisSettings } from '../config/config.js';
 import type { Logger } from '../observability/logger.js';
+
+/** A connection to one server, to the master Sentinel names, or to a cluster: BullMQ and every caller take any of them. */
+export type RedisClient = Redis | Cluster;
 
 /**
  * Redis connections the way BullMQ asks for production: a worker's connection retries forever
- * (`maxRetriesPerRequest: null`) and waits out an outage; a producer's (the admin API) fails fast
- * so a request gets a clear 503 instead of hanging.
+ * (`maxRetriesPerRequest: null`) and waits out an outage (or a Sentinel failover, after which it
+ * asks the sentinels for the new master); a producer's (the admin API) fails fast so a request gets
+ * a clear 503 instead of hanging. On a cluster, the same options apply to each node's connection.
  */
-export function createRedis(url: string, role: 'worker' | 'producer', logger: Logger): Redis {
+export function createRedis(settings: RedisSettings, role: 'worker' | 'producer', logger: Logger): RedisClient {
+  const retry = (n: number) => Math.min(200 * n, role === 'worker' ? 5_000 : 2_000);
   const options: RedisOptions =
     role === 'worker'
-      ? { maxRetriesPerRequest: null, enableReadyCheck: true, retryStrategy: (n) => Math.min(200 * n, 5_000) }
-      : { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 3_000, retryStrategy: (n) => Math.min(200 * n, 2_000) };
-  const redis = new Redis(url, { ...options, lazyConnect: false });
+      ? { maxRetriesPerRequest: null, enableReadyCheck: true, retryStrategy: retry }
+      : { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 3_000, retryStrategy: retry };
+  const redis: RedisClient =
+    settings.kind === 'url'
+      ? new Redis(settings.url, { ...options, lazyConnect: false })
+      : settings.kind === 'sentinel'
+        ? new Redis({ ...options, sentinels: settings.sentinels, name: settings.name, password: settings.password, sentinelRetryStrategy: retry })
+        : new Cluster(settings.nodes, {
+            redisOptions: { maxRetriesPerRequest: options.maxRetriesPerRequest, connectTimeout: options.connectTimeout, password: settings.password },
+            clusterRetryStrategy: retry,
+            enableOfflineQueue: role === 'worker',
+            enableReadyCheck: true,
+          });
   let down = false;
   redis.on('error', (error: Error) => {
     if (!down) logger.warn({ err: error, role }, 'redis connection error');

@@ -1,5 +1,5 @@
 import { Queue, type Job, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import { isFusionpbxId } from '../common/fusionpbx-id.js';
 import type { Logger } from '../observability/logger.js';
 import type { ReenableScheduler } from '../users/user-writes.js';
@@ -23,7 +23,7 @@ export class SyncQueue implements ReenableScheduler {
   private readonly defaults: JobsOptions;
 
   constructor(
-    private readonly connection: Redis,
+    private readonly connection: RedisClient,
     settings: QueueSettings,
     private readonly logger: Logger,
   ) {

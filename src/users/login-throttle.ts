@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis.js';
 import { withinDeadline } from '../common/deadline.js';
 import { AppError } from '../errors/app-error.js';
 import type { Logger } from '../observability/logger.js';
@@ -31,7 +31,7 @@ export class LoginThrottle {
   private warned = false;
 
   constructor(
-    private readonly redis: Redis | null,
+    private readonly redis: RedisClient | null,
     private readonly prefix: string,
     private readonly settings: ThrottleSettings,
     private readonly logger: Logger,
@@ -86,7 +86,7 @@ export class LoginThrottle {
   }
 
   /** A Redis call within its deadline; null (and one warning) when Redis cannot answer. */
-  private async remote<T>(call: (redis: Redis) => Promise<T>): Promise<T | null> {
+  private async remote<T>(call: (redis: RedisClient) => Promise<T>): Promise<T | null> {
     if (!this.redis) return null;
     try {
       const result = await withinDeadline(call(this.redis), REDIS_DEADLINE_MS, 'Redis');

@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, chownSync, existsSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,4 +97,73 @@ export async function startPrivatePostgres(): Promise<PrivateService> {
   };
   await service.start();
   return service;
+}
+
+/** A redis-server (or sentinel) process of the test's own, killed at stop. */
+async function redisProcess(port: number, args: string[]): Promise<{ port: number; stop(): Promise<void> }> {
+  const child = spawn('redis-server', args, { stdio: 'ignore' });
+  const url = `redis://127.0.0.1:${port}`;
+  await waitFor(`redis on ${port}`, async () => {
+    const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    r.on('error', () => undefined);
+    try {
+      await r.connect();
+      return (await r.ping()) === 'PONG';
+    } catch {
+      return false;
+    } finally {
+      r.disconnect();
+    }
+  }, 10_000, 50);
+  return {
+    port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
+      }),
+  };
+}
+
+const REDIS_ARGS = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'];
+
+/** A master, its replica and one sentinel watching them (quorum 1, a master is down after 1 s). */
+export async function startSentinelSet(name = 'fpsmaster') {
+  const dir = mkdtempSync(join(tmpdir(), 'fps-sentinel-'));
+  const [m, r, s] = [await freePort(), await freePort(), await freePort()];
+  const master = await redisProcess(m, ['--port', String(m), ...REDIS_ARGS]);
+  const replica = await redisProcess(r, ['--port', String(r), ...REDIS_ARGS, '--replicaof', '127.0.0.1', String(m)]);
+  const conf = join(dir, 'sentinel.conf');
+  writeFileSync(conf, [`port ${s}`, 'bind 127.0.0.1', `dir ${dir}`, `sentinel monitor ${name} 127.0.0.1 ${m} 1`, `sentinel down-after-milliseconds ${name} 1000`, `sentinel failover-timeout ${name} 3000`, ''].join('\n'));
+  const sentinel = await redisProcess(s, [conf, '--sentinel']);
+  return {
+    sentinels: `127.0.0.1:${s}`,
+    name,
+    /** The master dies: the sentinel promotes the replica. */
+    killMaster: () => master.stop(),
+    masterPort: async () => {
+      const client = new Redis({ port: s, host: '127.0.0.1', lazyConnect: true });
+      try {
+        await client.connect();
+        return Number(((await client.call('SENTINEL', 'get-master-addr-by-name', name)) as string[])[1]);
+      } finally {
+        client.disconnect();
+      }
+    },
+    stop: async () => {
+      for (const p of [sentinel, replica, master]) await p.stop();
+    },
+  };
+}
+
+/** A Redis Cluster of three masters (no replicas), made with redis-cli --cluster create. */
+export async function startRedisCluster() {
+  const dir = mkdtempSync(join(tmpdir(), 'fps-cluster-'));
+  const ports = [await freePort(), await freePort(), await freePort()];
+  const nodes: Array<{ stop(): Promise<void> }> = [];
+  for (const p of ports) nodes.push(await redisProcess(p, ['--port', String(p), ...REDIS_ARGS, '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${p}.conf`), '--dir', dir]));
+  execFileSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], { stdio: 'ignore' });
+  await waitFor('the cluster to be ok', async () => ports.every((p) => /cluster_state:ok/.test(execFileSync('redis-cli', ['-p', String(p), 'cluster', 'info']).toString())), 20_000, 200);
+  return { nodes: ports.map((p) => `127.0.0.1:${p}`).join(','), stop: async () => Promise.all(nodes.map((n) => n.stop())) };
 }

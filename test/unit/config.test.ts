@@ -29,6 +29,21 @@ function problems(env: Record<string, string | undefined>, needs: ConfigNeeds = 
 }
 
 describe('configuration', () => {
+  it('takes Redis as one URL, as Sentinel or as Cluster (one of them), and asks Cluster for a hash-tagged prefix', () => {
+    const { REDIS_URL: _, ...noUrl } = base;
+    expect(loadConfig({ ...noUrl, REDIS_SENTINELS: 's1:26379,s2:26379', REDIS_SENTINEL_NAME: 'pbx', REDIS_PASSWORD: 'redis-secret' }, all).parts.redis).toEqual({
+      kind: 'sentinel',
+      sentinels: [{ host: 's1', port: 26379 }, { host: 's2', port: 26379 }],
+      name: 'pbx',
+      password: 'redis-secret',
+    });
+    expect(loadConfig({ ...noUrl, REDIS_CLUSTER_NODES: 'n1:6379', QUEUE_PREFIX: '{fps}' }, all).parts.redis).toMatchObject({ kind: 'cluster', nodes: [{ host: 'n1', port: 6379 }] });
+    expect(problems({ ...noUrl, REDIS_CLUSTER_NODES: 'n1:6379' })).toEqual([expect.stringMatching(/^QUEUE_PREFIX: on Redis Cluster it must hold a hash tag/)]);
+    expect(problems({ ...base, REDIS_SENTINELS: 's1:26379' })).toEqual([expect.stringMatching(/^REDIS_URL: give one of REDIS_URL, REDIS_SENTINELS, not several/)]);
+    expect(problems(noUrl)).toEqual([expect.stringMatching(/^REDIS_URL: required for the job queue \(or REDIS_SENTINELS, or REDIS_CLUSTER_NODES\)/)]);
+    expect(problems({ ...noUrl, REDIS_SENTINELS: 'not a list' })).toEqual([expect.stringMatching(/^REDIS_SENTINELS: must be a comma-separated host:port list/)]);
+  });
+
   it('checks each schedule with the library that runs it: a cron node-cron cannot run stops the start', () => {
     expect(problems({ ...base, HOUSEKEEPING_SCHEDULE: 'H * * * *' })).toEqual([expect.stringMatching(/^HOUSEKEEPING_SCHEDULE: "H \* \* \* \*" is not a cron expression node-cron runs/)]);
     expect(problems({ ...base, HOUSEKEEPING_SCHEDULE: '*/5 * * * *' })).toEqual([]);
