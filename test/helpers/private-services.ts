@@ -19,6 +19,20 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** Whether a Redis (or a sentinel) answers PING at this URL, trying once. */
+async function redisAnswers(url: string): Promise<boolean> {
+  const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  r.on('error', () => undefined);
+  try {
+    await r.connect();
+    return (await r.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    r.disconnect();
+  }
+}
+
 export interface PrivateService {
   url: string;
   start(): Promise<void>;
@@ -29,23 +43,11 @@ export async function startPrivateRedis(): Promise<PrivateService> {
   const port = await freePort();
   let child: ChildProcess | null = null;
   const url = `redis://127.0.0.1:${port}`;
-  const up = async () => {
-    const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    r.on('error', () => undefined);
-    try {
-      await r.connect();
-      return (await r.ping()) === 'PONG';
-    } catch {
-      return false;
-    } finally {
-      r.disconnect();
-    }
-  };
   const service: PrivateService = {
     url,
     async start() {
       child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' });
-      await waitFor('private redis', up, 10_000, 50);
+      await waitFor('private redis', () => redisAnswers(url), 10_000, 50);
     },
     async stop() {
       const c = child;
@@ -103,18 +105,7 @@ export async function startPrivatePostgres(): Promise<PrivateService> {
 async function redisProcess(port: number, args: string[]): Promise<{ port: number; stop(): Promise<void> }> {
   const child = spawn('redis-server', args, { stdio: 'ignore' });
   const url = `redis://127.0.0.1:${port}`;
-  await waitFor(`redis on ${port}`, async () => {
-    const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    r.on('error', () => undefined);
-    try {
-      await r.connect();
-      return (await r.ping()) === 'PONG';
-    } catch {
-      return false;
-    } finally {
-      r.disconnect();
-    }
-  }, 10_000, 50);
+  await waitFor(`redis on ${port}`, () => redisAnswers(url), 10_000, 50);
   return {
     port,
     stop: () =>
