@@ -29,6 +29,7 @@ export async function openapiText(): Promise<string> {
     bodyLimit: 65_536,
     routes: 'all',
     readiness: async () => ({}),
+    health: () => Promise.reject(new Error('not called while the document is written')),
   };
   const server = await buildServer(deps);
   try {

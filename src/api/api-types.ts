@@ -4,6 +4,7 @@ import type { Actor } from '../common/vocabulary.js';
 import type { AdminToken } from '../config/admin-tokens.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { NodeState } from '../probes/active-call-probe.js';
 import type { RunControl } from '../queue/run-control.js';
 import type { RunReads } from '../sync/run-reads.js';
 import type { DirectoryReads } from '../users/directory-reads.js';
@@ -12,6 +13,19 @@ import type { UsersService } from '../users/users-service.js';
 
 export type Api = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, Logger, ZodTypeProvider>;
 export type CheckState = 'ok' | 'down' | 'not-applied' | 'not-running' | 'absent';
+
+export interface HealthView {
+  version: string;
+  /** This process's readiness checks, as /readyz has them. */
+  checks: Record<string, CheckState>;
+  /** Worker processes connected to the queue (any replica); null without a queue. */
+  workers: number | null;
+  freeswitch: { method: string; nodes: NodeState[] | null };
+  queue: Record<string, number> | null;
+  schedule: { pattern: string | null; timezone: string | null; nextTick: string | null } | null;
+  polling: { seconds: number; source: string };
+}
+
 
 /** What the admin API is built from: services only (no database, no store), and its own settings. */
 export interface ApiDeps {
@@ -33,6 +47,8 @@ export interface ApiDeps {
   routes: 'all' | 'probes';
   /** Postgres, Redis, migrations, worker: each 'ok' or why not. */
   readiness(): Promise<Record<string, CheckState>>;
+  /** The health page's view: readiness, workers, FreeSWITCH nodes, queue counts, schedule. */
+  health(): Promise<HealthView>;
 }
 
 declare module 'fastify' {

@@ -33,7 +33,7 @@ export const runSchema = z.object({
   status: z.enum(['queued', 'running', 'succeeded', 'failed', 'quarantined', 'discarded']),
   dryRun: z.boolean(),
   domain: z.string().nullable().describe('The domain uuid of a one-domain run'),
-  domains: z.array(z.string()).nullable().describe('The domains a poll found changed, for a run the poll started'),
+  scopeDomains: z.array(z.string()).nullable().describe('The domains a poll found changed, for a run the poll started'),
   user: z.string().nullable().describe('The FusionPBX user uuid of a one-user run'),
   actor: z.string().nullable(),
   queuedAt: z.string(),
@@ -73,7 +73,7 @@ export const problemSchema = z.object({
 
 export const runDetailSchema = runSchema.extend({
   domains: z.array(z.object({ domain: z.string().nullable(), status: z.string(), counts, error: z.string().nullable() })),
-  changes: z.array(changeSchema),
+  changes: z.array(changeSchema.extend({ current: fields.optional().describe("A quarantined run's planned change: the store's values now of the fields it would set (null: the object is gone)") })),
   problems: z.array(problemSchema),
   nextChangesCursor: z.string().nullable(),
   nextProblemsCursor: z.string().nullable(),
@@ -230,5 +230,16 @@ export const runDetailQuery = z
     limit,
     changesCursor: z.string().regex(/^\d{1,18}$/).optional(),
     problemsCursor: z.string().regex(/^\d{1,18}$/).optional(),
+    entity: z.enum(['tenant', 'domain', 'user', 'extension']).optional().describe('Only the changes of this entity'),
+    kind: z.enum(['conflict', 'error', 'warning']).optional().describe('Only the problems of this kind'),
+  })
+  .strict();
+
+export const runListQuery = z
+  .object({
+    limit,
+    cursor,
+    status: runSchema.shape.status.optional(),
+    trigger: runSchema.shape.trigger.optional(),
   })
   .strict();

@@ -16,6 +16,10 @@ export const ROUTE_ACCESS: Record<string, Access> = {
   // The page and its files are open: a browser cannot send a token for them; the page asks for one.
   'GET /docs': 'open',
   'GET /docs/assets/:file': 'open',
+  // The console's page and files are open for the same reason; what it shows needs the scopes.
+  'GET /console': 'open',
+  'GET /console/assets/:file': 'open',
+  'GET /v1/health': 'read',
   'GET /v1/sync/runs': 'read',
   'GET /v1/sync/runs/:id': 'read',
   'GET /v1/tenants': 'read',

@@ -10,6 +10,7 @@ import { errorReply } from './error-handler.js';
 import { finishDocument } from './openapi.js';
 import { parseJsonBody } from './json-body.js';
 import { directoryRoutes } from './routes/directory-routes.js';
+import { consoleRoutes } from './routes/console-routes.js';
 import { docsRoutes } from './routes/docs-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { syncRoutes } from './routes/sync-routes.js';
@@ -70,6 +71,7 @@ export async function buildServer(deps: ApiDeps): Promise<Api> {
     userRoutes(app, deps);
     directoryRoutes(app, deps);
     docsRoutes(app, () => app.swagger());
+    consoleRoutes(app);
   }
   await app.ready();
   return app;

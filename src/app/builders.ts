@@ -29,7 +29,7 @@ import { PasswordHasher } from '../users/password.js';
 import { UserLifecycle } from '../users/user-lifecycle.js';
 import { UsersService } from '../users/users-service.js';
 import type { ReenableScheduler } from '../users/user-writes.js';
-import { readinessCheck } from './readiness.js';
+import { healthView, readinessCheck } from './readiness.js';
 import type { Shutdown } from './shutdown.js';
 
 /** What every part is built on: settings, logging, metrics, the store, and the staged shutdown each part registers with. */
@@ -187,6 +187,7 @@ export async function buildApi(core: Core, clients: Clients, services: Services,
     queueCounts: queue ? () => queue.counts() : null,
   });
   if (!parts.api && !parts.worker) return null;
+  const readiness = readinessCheck({ db, queue, worker });
   const server = await buildServer({
     logger: core.logger,
     metrics,
@@ -200,7 +201,8 @@ export async function buildApi(core: Core, clients: Clients, services: Services,
     tls: config.adminTls,
     bodyLimit: config.ADMIN_BODY_LIMIT,
     routes: parts.api ? 'all' : 'probes',
-    readiness: readinessCheck({ db, queue, worker }),
+    readiness,
+    health: healthView({ readiness, queue, probe: clients.probe, polling: { seconds: config.SYNC_POLL_SECONDS, source: config.FUSIONPBX_SOURCE } }),
   });
   core.shutdown.first('http', () => server.close());
   return server;

@@ -106,7 +106,8 @@ async function printWhereToLook(app: App, url: string | null, world: Awaited<Ret
   process.stdout.write(
     [
       '',
-      `Admin API:  ${url}   (token: ${token}; the OpenAPI document: ${url}/docs/json)`,
+      `Console:    ${url}/console   (log in with the token below)`,
+      `Admin API:  ${url}   (token: ${token}; the API's reference: ${url}/docs)`,
       `Metrics:    ${url}/metrics`,
       `Worker and schedule (${app.config.SYNC_SCHEDULE}) are running; FreeSWITCH stand-in at ${world.freeswitch.host}:${world.freeswitch.port} with a call on extension 1002.`,
       '',

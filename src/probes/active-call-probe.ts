@@ -17,9 +17,18 @@ export interface ActiveCall {
  */
 export type ProbeAnswer = { status: 'ok'; calls: ActiveCall[] } | { status: 'unknown'; reason: string };
 
+/** One FreeSWITCH node as the probe sees it now: answering, or why not. */
+export interface NodeState {
+  node: string;
+  status: 'ok' | 'down';
+  detail: string;
+}
+
 export interface ActiveCallProbe {
   readonly method: 'esl' | 'xmlrpc' | 'rest' | 'none';
   findCalls(targets: CallTarget[]): Promise<ProbeAnswer>;
+  /** Asks each node now (for the health view); absent where the probe has no nodes of its own to ask. */
+  nodes?(): Promise<NodeState[]>;
 }
 
 /** The probe of a process that deletes nothing (a worker): it can never say an extension is idle. */

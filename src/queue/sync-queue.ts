@@ -122,6 +122,11 @@ export class SyncQueue implements ReenableScheduler {
     return (await this.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'waiting-children', 'prioritized')) as JobCounts;
   }
 
+  /** Workers connected to the queue, in every process. */
+  workers(): Promise<number> {
+    return this.queue.getWorkersCount();
+  }
+
   /** Redis answers (for /readyz). */
   async ping(): Promise<void> {
     await this.connection.ping();

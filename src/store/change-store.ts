@@ -106,10 +106,11 @@ export class ChangeStore {
   }
 
   /** Changes (or problems, with `problems: true`) of a run, in order, keyset-paged by id. */
-  async forRun(db: Db, runId: string, options: { problems: boolean; limit: number; afterId?: number }): Promise<ChangeRecord[]> {
+  async forRun(db: Db, runId: string, options: { problems: boolean; limit: number; afterId?: number; entity?: EntityName; kind?: Problem['kind'] }): Promise<ChangeRecord[]> {
     const rows = await db('sync_changes')
       .where({ run_id: runId })
-      .modify((b) => (options.problems ? b.whereNot('kind', 'change') : b.where('kind', 'change')))
+      .modify((b) => (options.problems ? (options.kind ? b.where('kind', options.kind) : b.whereNot('kind', 'change')) : b.where('kind', 'change')))
+      .modify((b) => (options.entity ? b.where('entity', options.entity) : b))
       .modify((b) => (options.afterId ? b.where('id', '>', options.afterId) : b))
       .orderBy('id')
       .limit(options.limit);

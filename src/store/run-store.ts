@@ -1,6 +1,6 @@
 import type { Counts } from '../common/vocabulary.js';
 import type { Db } from '../common/postgres.js';
-import { IN_PROCESS_TRIGGERS, type DomainOutcomeRow, type LastDomainSync, type Run, type RunContext, type RunStatus, type TraceStep } from './run-types.js';
+import { IN_PROCESS_TRIGGERS, type DomainOutcomeRow, type LastDomainSync, type Run, type RunContext, type RunStatus, type RunTrigger, type TraceStep } from './run-types.js';
 import { rowReader } from './tables.js';
 
 export { IN_PROCESS_TRIGGERS, type DomainOutcomeRow, type LastDomainSync, type Run, type RunContext, type RunStatus, type RunTrigger, type TraceStep } from './run-types.js';
@@ -77,11 +77,13 @@ export class RunStore {
     return (row?.context as RunContext | null) ?? null;
   }
 
-  /** Top-level runs, newest first, keyset-paged. */
-  async list(db: Db, limit: number, cursor: { queuedAt: string; id: string } | null): Promise<Run[]> {
+  /** Top-level runs, newest first, keyset-paged, of a status and a trigger when given. */
+  async list(db: Db, limit: number, cursor: { queuedAt: string; id: string } | null, filter: { status?: RunStatus; trigger?: RunTrigger } = {}): Promise<Run[]> {
     const rows = await db('sync_runs')
       .select(RUN_COLUMNS)
       .whereNull('parent_id')
+      .modify((b) => (filter.status ? b.where('status', filter.status) : b))
+      .modify((b) => (filter.trigger ? b.where('trigger', filter.trigger) : b))
       .modify((b) => (cursor ? b.whereRaw('(queued_at, id) < (?::timestamptz, ?::uuid)', [cursor.queuedAt, cursor.id]) : b))
       .orderBy([
         { column: 'queued_at', order: 'desc' },

@@ -9,7 +9,7 @@ export function runSummary(run: Run) {
     status: run.status,
     dryRun: run.dryRun,
     domain: run.scopeDomainUuid,
-    domains: run.scopeDomainUuids,
+    scopeDomains: run.scopeDomainUuids,
     user: run.scopeUserUuid,
     actor: run.actor,
     queuedAt: run.queuedAt,

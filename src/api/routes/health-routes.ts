@@ -9,6 +9,16 @@ const readiness = z.object({
   error: z.object({ code: z.literal('NOT_READY'), message: z.string() }).optional(),
 });
 
+const healthSchema = z.object({
+  version: z.string(),
+  checks: z.record(z.string(), checkState),
+  workers: z.number().nullable().describe('Worker processes connected to the queue'),
+  freeswitch: z.object({ method: z.string(), nodes: z.array(z.object({ node: z.string(), status: z.enum(['ok', 'down']), detail: z.string() })).nullable() }),
+  queue: z.record(z.string(), z.number()).nullable(),
+  schedule: z.object({ pattern: z.string().nullable(), timezone: z.string().nullable(), nextTick: z.string().nullable() }).nullable(),
+  polling: z.object({ seconds: z.number(), source: z.string() }),
+});
+
 /**
  * The probes, outside the token: `/healthz` (the process answers), `/readyz` (Postgres and Redis
  * answer, migrations are applied, the worker runs where it should; each check bounded in time),
@@ -27,6 +37,10 @@ export function healthRoutes(app: Api, deps: ApiDeps): void {
     const message = failing.map(([name, c]) => `${name}: ${c}`).join(', ');
     return reply.status(503).send({ status: 'not-ready', checks, error: { code: 'NOT_READY', message } });
   });
+
+  if (deps.routes === 'all') {
+    app.get('/v1/health', { schema: { tags: ['probes'], summary: 'Readiness, workers, FreeSWITCH nodes, queue counts and the schedule, read now', querystring: z.object({}).strict(), response: { 200: healthSchema } } }, async () => deps.health());
+  }
 
   app.get('/metrics', { schema: { tags: ['probes'], summary: 'Prometheus metrics', hide: false } }, async (_request, reply) => {
     const text = await deps.metrics.registry.metrics();

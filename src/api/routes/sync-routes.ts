@@ -3,7 +3,7 @@ import { AppError } from '../../errors/app-error.js';
 import { runSummary } from '../../sync/run-view.js';
 import type { Api, ApiDeps } from '../api-types.js';
 import { decodeCursor, isTimePart, isUuidPart, paged } from '../cursor.js';
-import { listQuery, page, runDetailQuery, runDetailSchema, runSchema, triggerBody, uuidParam } from '../schemas.js';
+import { page, runDetailQuery, runDetailSchema, runListQuery, runSchema, triggerBody, uuidParam } from '../schemas.js';
 
 const idParams = z.object({ id: uuidParam }).strict();
 const tags = ['sync'];
@@ -15,9 +15,10 @@ export function syncRoutes(app: Api, deps: ApiDeps): void {
 }
 
 function runReadRoutes(app: Api, { runs }: ApiDeps): void {
-  app.get('/v1/sync/runs', { schema: { tags, summary: 'Runs, newest first', querystring: listQuery, response: { 200: page(runSchema) } } }, async (request) => {
+  app.get('/v1/sync/runs', { schema: { tags, summary: 'Runs, newest first (of a status, of a trigger)', querystring: runListQuery, response: { 200: page(runSchema) } } }, async (request) => {
     const after = decodeCursor(request.query.cursor, 2, ([t, id]) => isTimePart(t!) && isUuidPart(id!));
-    const rows = await runs.list(request.query.limit + 1, after ? { queuedAt: after[0]!, id: after[1]! } : null);
+    const { status, trigger } = request.query;
+    const rows = await runs.list(request.query.limit + 1, after ? { queuedAt: after[0]!, id: after[1]! } : null, { status, trigger });
     return paged(rows, request.query.limit, (last) => [last.queuedAt, last.id]);
   });
 
@@ -29,6 +30,8 @@ function runReadRoutes(app: Api, { runs }: ApiDeps): void {
         limit: request.query.limit,
         changesAfter: request.query.changesCursor ? Number(request.query.changesCursor) : undefined,
         problemsAfter: request.query.problemsCursor ? Number(request.query.problemsCursor) : undefined,
+        entity: request.query.entity,
+        kind: request.query.kind,
       }),
   );
 }

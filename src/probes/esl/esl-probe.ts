@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Metrics } from '../../observability/metrics.js';
-import { withDeadline, type ActiveCall, type ActiveCallProbe, type CallTarget, type ProbeAnswer } from '../active-call-probe.js';
+import { withDeadline, type ActiveCall, type ActiveCallProbe, type CallTarget, type NodeState, type ProbeAnswer } from '../active-call-probe.js';
 import { matchChannels } from '../channel-match.js';
 import { EslConnection } from './esl-connection.js';
 
@@ -34,6 +34,15 @@ export class EslProbe implements ActiveCallProbe {
     const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [`${nodeName(this.options.nodes[i]!)}: ${(r.reason as Error).message}`] : []));
     if (failed.length > 0) return { status: 'unknown', reason: `event socket: ${failed.join('; ')}` };
     return { status: 'ok', calls: results.flatMap((r) => (r.status === 'fulfilled' ? r.value : [])) };
+  }
+
+  async nodes(): Promise<NodeState[]> {
+    const results = await Promise.allSettled(this.options.nodes.map((node) => this.askNode(node, [])));
+    return results.map((r, i) => ({
+      node: nodeName(this.options.nodes[i]!),
+      status: r.status === 'fulfilled' ? 'ok' : 'down',
+      detail: r.status === 'fulfilled' ? 'answers show channels' : (r.reason as Error).message,
+    }));
   }
 
   private askNode(node: { host: string; port: number }, targets: CallTarget[]): Promise<ActiveCall[]> {
