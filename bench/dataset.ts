@@ -5,10 +5,11 @@ export interface DatasetSize {
   usersPerDomain: number;
 }
 
-export const SIZES: Record<'small' | 'medium' | 'large', DatasetSize> = {
+export const SIZES: Record<'small' | 'medium' | 'large' | 'huge', DatasetSize> = {
   small: { domains: 20, usersPerDomain: 50 },
   medium: { domains: 100, usersPerDomain: 100 },
   large: { domains: 1000, usersPerDomain: 100 },
+  huge: { domains: 10_000, usersPerDomain: 100 },
 };
 
 /**

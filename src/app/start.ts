@@ -85,7 +85,7 @@ export async function start(options: StartOptions): Promise<App> {
     if (applied.length > 0) logger.info({ migrations: applied }, 'store migrated');
     const metrics = new Metrics({ processMetrics: options.processMetrics });
     const core: Core = { config, parts: options.parts, logger, metrics, mapping, db, stores: createStores(), shutdown };
-    const clients = buildClients(core);
+    const clients = await buildClients(core);
     const services = buildServices(core, clients);
     const { worker, housekeeping, pollTimer } = await buildWorkers(core, clients, services);
     const server = await buildApi(core, clients, services, worker);

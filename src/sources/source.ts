@@ -35,6 +35,14 @@ export interface FusionpbxSource {
    * census of every user. Absent where the source cannot search by email: the whole census is read.
    */
   claimants?(domainUuids: string[]): Promise<Census['users']>;
+  /**
+   * A whole-platform run's facts without holding every user (absent where the source can only
+   * list: the REST app, whose runs read the census): the users of a uuid range, each domain's
+   * number of users, and the users whose email another user also claims.
+   */
+  usersBetween?(from: string, to: string): Promise<Map<string, Census['users'][number]>>;
+  userCounts?(): Promise<Map<string, number>>;
+  contestedClaimants?(): Promise<Census['users']>;
   /** Change polling (absent where the source cannot tell, as the REST app: no polling there). */
   tableWrites?(): Promise<TableWrites>;
   tableSignatures?(tables: string[]): Promise<TableSignatures>;

@@ -16,6 +16,17 @@ export class ScopeStore {
     }));
   }
 
+  /** A page of the synced users of every domain, in uuid order, after the given uuid. */
+  async syncedUsersPage(db: Db, after: string | null, limit: number): Promise<Array<Pick<User, 'fusionpbxUserUuid' | 'fusionpbxDomainUuid' | 'status'>>> {
+    const rows = await db('users')
+      .select('fusionpbx_user_uuid', 'fusionpbx_domain_uuid', 'status')
+      .where('source', 'fusionpbx')
+      .modify((b) => (after ? b.where('fusionpbx_user_uuid', '>', after) : b))
+      .orderBy('fusionpbx_user_uuid')
+      .limit(limit);
+    return rows.map((r: Record<string, string>) => ({ fusionpbxUserUuid: r.fusionpbx_user_uuid ?? null, fusionpbxDomainUuid: r.fusionpbx_domain_uuid ?? null, status: r.status as User['status'] }));
+  }
+
   /** Domains the store knows within the scope (some domains, or all: null). */
   async domains(db: Db, domainUuids: string[] | null): Promise<Array<{ uuid: string; name: string; present: boolean }>> {
     const rows = await db('domains')

@@ -1,15 +1,9 @@
 import { groupBy } from '../common/collections.js';
-import type { MaxDisable } from '../config/max-disable.js';
-import type { DomainMapping } from '../config/mapping-file.js';
-import type { Census } from '../sources/model.js';
-import type { FusionpbxSource } from '../sources/source.js';
-import type { Db } from '../common/postgres.js';
 import type { LastDomainSync, Run, RunContext, RunStore } from '../store/run-store.js';
-import type { ScopeStore } from '../store/scope-store.js';
 import { storeDigests } from '../store/digest-store.js';
 import { fingerprint, runDigest } from './fingerprint.js';
 import { contestedEmails, resolveEmailClaims } from './planner/email-claims.js';
-import { guardRun } from './planner/run-guard.js';
+import { readScopeFacts, type FactsDeps, type ScopeFacts } from './scope-facts.js';
 
 export interface PreparedRun {
   context: RunContext;
@@ -19,14 +13,8 @@ export interface PreparedRun {
   unchanged: Array<{ domainUuid: string; fingerprint: string; last: LastDomainSync }>;
 }
 
-export interface PrepareDeps {
-  db: Db;
-  source: FusionpbxSource;
-  scope: ScopeStore;
+export interface PrepareDeps extends FactsDeps {
   runs: RunStore;
-  mapping: DomainMapping;
-  maxDisable: MaxDisable;
-  maxDisableFloor: number;
   /** Every domain is planned in full at least this often, fingerprint or not. */
   fullReconcileMs: number;
 }
@@ -45,35 +33,15 @@ export async function prepareRun(deps: PrepareDeps, run: Run): Promise<PreparedR
     deps.source.digests ? storeDigests(deps.db, scope) : null,
   ]);
   digests.catch(() => undefined);
-  // Emails are unique platform-wide: a run of some domains still has to see the other domains' claims
-  // to those domains' emails (read by email where the source can, else the whole census).
-  const claims = !scope ? null : deps.source.claimants ? deps.source.claimants(scope) : deps.source.census().then((c) => c.users);
-  const [scopeCensus, storeDomains, storeUsers, scopeClaims] = await Promise.all([
-    deps.source.census(scope ?? undefined),
-    deps.scope.domains(deps.db, scope),
-    deps.scope.syncedUsers(deps.db, scope),
-    claims,
-  ]);
-  const claimsUsers = scopeClaims ?? scopeCensus.users;
-
-  const excluded = new Set(
-    [...scopeCensus.domains, ...storeDomains].filter((d) => deps.mapping.isExcluded(d)).map((d) => d.uuid),
-  );
-  const census: Census = {
-    ...scopeCensus,
-    domains: scopeCensus.domains.filter((d) => !excluded.has(d.uuid)),
-    users: scopeCensus.users.filter((u) => !excluded.has(u.domainUuid)),
-  };
-  const one = run.scopeUserUuid;
-  const guard = guardScope(deps, one, census, storeUsers.filter((u) => !excluded.has(u.fusionpbxDomainUuid ?? '')), storeDomains.filter((d) => d.present && !excluded.has(d.uuid)).length);
-
-  const claimants = claimsUsers.filter((u) => !excluded.has(u.domainUuid));
+  const storeDomains = await deps.scope.domains(deps.db, scope);
+  const facts = await readScopeFacts(deps, run, scope, storeDomains);
+  const { excluded, guard, claimants } = facts;
   const holders = await deps.scope.emailHolders(deps.db, contestedEmails(claimants));
-  const unknown = new Set(census.unknownDomainUuids);
+  const unknown = new Set(facts.unknownDomainUuids);
 
   const domainUuids = scope
     ? [...new Set(scope)].filter((uuid) => !excluded.has(uuid)).sort()
-    : [...new Set([...census.domains.map((d) => d.uuid), ...storeDomains.filter((d) => d.present).map((d) => d.uuid)])]
+    : [...new Set([...facts.domains.map((d) => d.uuid), ...storeDomains.filter((d) => d.present).map((d) => d.uuid)])]
         .filter((uuid) => !excluded.has(uuid))
         .sort();
 
@@ -82,27 +50,15 @@ export async function prepareRun(deps: PrepareDeps, run: Run): Promise<PreparedR
     mode: run.dryRun || guard.quarantineReason ? 'record' : 'apply',
     quarantineReason: guard.quarantineReason,
     emailWinners: resolveEmailClaims(claimants, holders),
-    unknownDomains: census.domains.filter((d) => unknown.has(d.uuid)),
+    unknownDomains: facts.domains.filter((d) => unknown.has(d.uuid)),
     // A domain the source no longer has digests as 'absent'.
     upstreamDigests: upstream ? Object.fromEntries(domainUuids.map((uuid) => [uuid, upstream.get(uuid) ?? 'absent'])) : {},
     domainUuids,
   };
   // A one-user run always reads and plans its domain: its trace shows every step.
-  const unchanged = store && !one ? await unchangedDomains(deps, census, domainUuids, context, store) : [];
+  const unchanged = store && !run.scopeUserUuid ? await unchangedDomains(deps, facts, domainUuids, context, store) : [];
   const skip = new Set(unchanged.map((u) => u.domainUuid));
   return { context, domainUuids: domainUuids.filter((d) => !skip.has(d)), unchanged };
-}
-
-/** The safety guard over the run's scope. A one-user run is guarded as the one user it can change: it can disable that user and no other. */
-function guardScope(deps: PrepareDeps, one: string | null, census: Census, storeUsers: Awaited<ReturnType<ScopeStore['syncedUsers']>>, storeDomains: number) {
-  return guardRun({
-    census: one ? { ...census, users: census.users.filter((u) => u.uuid === one) } : census,
-    storeUsers: one ? storeUsers.filter((u) => u.fusionpbxUserUuid === one) : storeUsers,
-    storeDomains,
-    maxDisable: deps.maxDisable,
-    floor: deps.maxDisableFloor,
-    emptyIsSuspicious: !one,
-  });
 }
 
 /**
@@ -116,14 +72,15 @@ function guardScope(deps: PrepareDeps, one: string | null, census: Census, store
  */
 async function unchangedDomains(
   deps: PrepareDeps,
-  census: Census,
+  facts: ScopeFacts,
   domainUuids: string[],
   context: RunContext,
   store: Map<string, string>,
 ): Promise<PreparedRun['unchanged']> {
   const last = await deps.runs.lastDomainSyncs(deps.db, domainUuids);
-  const domains = new Map(census.domains.map((d) => [d.uuid, d]));
-  const emails = groupBy(census.users.flatMap((u) => (u.email ? [{ domainUuid: u.domainUuid, email: u.email }] : [])), (u) => u.domainUuid);
+  const domains = new Map(facts.domains.map((d) => [d.uuid, d]));
+  // Only the claimed emails the run's winners name count in a fingerprint (runDigest): the claimants suffice.
+  const emails = groupBy(facts.claimants.flatMap((u) => (u.email ? [{ domainUuid: u.domainUuid, email: u.email }] : [])), (u) => u.domainUuid);
   const unknown = context.unknownDomains.map((d) => d.uuid);
   return domainUuids.flatMap((uuid) => {
     const previous = last.get(uuid);

@@ -81,9 +81,10 @@ describe('/metrics after a sync', () => {
   });
 
   it('times and counts source reads, probe calls, HTTP requests; counts queue jobs by state', () => {
-    expect(sample(text, 'fps_source_requests_total', { source: 'database', operation: 'census', outcome: 'ok' })).toBe(1);
+    expect(sample(text, 'fps_source_requests_total', { source: 'database', operation: 'contested_claimants', outcome: 'ok' })).toBe(1);
+    expect(sample(text, 'fps_source_requests_total', { source: 'database', operation: 'user_counts', outcome: 'ok' })).toBe(1);
     expect(sample(text, 'fps_source_requests_total', { source: 'database', operation: 'domain_batch', outcome: 'ok' })).toBe(1);
-    expect(sample(text, 'fps_source_request_duration_seconds_count', { source: 'database', operation: 'census' })).toBe(1);
+    expect(sample(text, 'fps_source_request_duration_seconds_count', { source: 'database', operation: 'contested_claimants' })).toBe(1);
     expect(sample(text, 'fps_probe_calls_total', { method: 'esl', node: `127.0.0.1:${fs.port}`, outcome: 'ok' })).toBe(1);
     expect(sample(text, 'fps_probe_duration_seconds_count', { method: 'esl', node: `127.0.0.1:${fs.port}` })).toBe(1);
     expect(sample(text, 'fps_http_requests_total', { method: 'POST', route: '/v1/sync', status: '202' })).toBe(1);

@@ -7,10 +7,9 @@ import type { Census, DomainSnapshot, UpstreamDomain } from '../model.js';
 import type { FusionpbxSource, TableSignatures, TableWrites } from '../source.js';
 import { presentSnapshot, readRows, toDomain, toUser } from '../upstream-rows.js';
 import { readTableSignatures, readTableWrites } from './change-signals.js';
-import { CENSUS_USERS_SQL, CLAIMANTS_SQL, digestQuery, DOMAINS_SQL, EXTENSIONS_SQL, USERS_SQL } from './queries.js';
+import { CENSUS_USERS_SQL, claimantsSql, contestedClaimantsSql, digestQuery, DOMAINS_SQL, EXTENSIONS_SQL, USER_COUNTS_SQL, USERS_BETWEEN_SQL, USERS_SQL, type EmailKeyForm } from './queries.js';
 
 type Row = Record<string, unknown>;
-
 
 /**
  * Reads FusionPBX's own PostgreSQL over a read-only connection, each read in one read-only,
@@ -18,6 +17,7 @@ type Row = Record<string, unknown>;
  */
 export class DatabaseSource implements FusionpbxSource {
   readonly kind = 'database' as const;
+  private keyForm?: Promise<EmailKeyForm>;
 
   constructor(
     private readonly db: Knex,
@@ -46,7 +46,24 @@ export class DatabaseSource implements FusionpbxSource {
   }
 
   async claimants(domainUuids: string[]): Promise<Census['users']> {
-    const rows = await this.read('claimants', (trx) => this.query(trx, CLAIMANTS_SQL, [domainUuids, domainUuids]));
+    const sql = claimantsSql(await this.emailKeyForm());
+    const rows = await this.read('claimants', (trx) => this.query(trx, sql, [domainUuids, domainUuids]));
+    return readRows(rows, 'user', toUser).items.map(censusUser);
+  }
+
+  async usersBetween(from: string, to: string): Promise<Map<string, Census['users'][number]>> {
+    const rows = await this.read('users_between', (trx) => this.query(trx, USERS_BETWEEN_SQL, [from, to]));
+    return new Map(readRows(rows, 'user', toUser).items.map((u) => [u.uuid, censusUser(u)]));
+  }
+
+  async userCounts(): Promise<Map<string, number>> {
+    const rows = await this.read('user_counts', (trx) => this.query(trx, USER_COUNTS_SQL, []));
+    return new Map(rows.map((r) => [String(r.domain_uuid).toLowerCase(), Number(r.n)]));
+  }
+
+  async contestedClaimants(): Promise<Census['users']> {
+    const sql = contestedClaimantsSql(await this.emailKeyForm());
+    const rows = await this.read('contested_claimants', (trx) => this.query(trx, sql, []));
     return readRows(rows, 'user', toUser).items.map(censusUser);
   }
 
@@ -92,6 +109,22 @@ export class DatabaseSource implements FusionpbxSource {
     await this.db.destroy();
   }
 
+  /**
+   * NFD where the server can decompose (PostgreSQL 13+, a UTF8 database), else plain. Asked once;
+   * a refusal (no such function, another encoding) means plain, a lost connection is asked again.
+   */
+  private emailKeyForm(): Promise<EmailKeyForm> {
+    this.keyForm ??= this.db
+      .transaction((trx) => trx.raw(`select normalize(U&'\\00E9', NFD) = U&'e\\0301' as nfd`), { readOnly: true })
+      .then((result: { rows: Array<{ nfd: boolean }> }): EmailKeyForm => (result.rows[0]?.nfd ? 'nfd' : 'plain'))
+      .catch((error: unknown): EmailKeyForm => {
+        if (isRefusal(error)) return 'plain';
+        this.keyForm = undefined;
+        throw wrapDatabaseError(error);
+      });
+    return this.keyForm;
+  }
+
   private async read<T>(operation: string, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
     const run = () =>
       this.db.transaction(work, { isolationLevel: 'repeatable read', readOnly: true }).catch((error: unknown) => {
@@ -120,4 +153,10 @@ function wrapDatabaseError(error: unknown): unknown {
     return new SourceError('rejected', `FusionPBX database does not have the expected tables or columns (${code}): ${error.message}`);
   }
   return error;
+}
+
+/** The server answered, and said no: a syntax, function, feature or encoding error (classes 42, 0A, 22). */
+function isRefusal(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^(42|0A|22)/.test(code);
 }
