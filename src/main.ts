@@ -12,7 +12,7 @@ listenForSignals();
 // near 280 MB for about 0.8 s more CPU in the collector and no longer run (docs/benchmark.md).
 setFlagsFromString('--heap-growing-percent=100');
 
-const { runCli } = await import('./cli/cli.js');
+const [{ runCli }, { exitWhenFlushed }] = await Promise.all([import('./cli/cli.js'), import('./cli/exit.js')]);
 const code = await runCli(process.argv.slice(2));
 // Long-running commands return once they have shut down; whatever still holds the loop must not keep the process alive.
-process.exit(code);
+await exitWhenFlushed(code);

@@ -40,3 +40,13 @@ function classify(error: unknown): [code: string, exit: number, message: string]
   if (isUnreachable(error)) return ['DEPENDENCY_UNREACHABLE', EXIT.unreachable, `cannot reach a dependency (the store, Redis or FusionPBX): ${message}`];
   return ['INTERNAL_ERROR', EXIT.failed, message];
 }
+
+/**
+ * Exits once stdout and stderr have handed every write to the OS. `process.exit` alone cuts a
+ * piped output at the pipe's buffer (64 KiB on Linux): a `sync --json` of 10,000 domains is larger.
+ */
+export async function exitWhenFlushed(code: number): Promise<never> {
+  const flushed = (stream: NodeJS.WriteStream) => new Promise<void>((resolve) => stream.write('', () => resolve()));
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  process.exit(code);
+}

@@ -91,6 +91,19 @@ describe('fusionpbx-sync CLI: usage, exit codes, progress and signals', () => {
     expect((await cli(['frobnicate'], env)).code).toBe(2);
   });
 
+  it('exits only once stdout is out: a result larger than a pipe holds, read late, arrives whole', async () => {
+    // src/main.ts ends every command with exitWhenFlushed; process.exit alone cuts a piped output at 64 KiB.
+    const script = "const { exitWhenFlushed } = await import('./src/cli/exit.ts'); process.stdout.write('x'.repeat(1 << 20)); await exitWhenFlushed(0);";
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const closed = new Promise((resolve) => child.on('close', resolve));
+    child.stdout.pause();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    let received = 0;
+    child.stdout.on('data', (c: Buffer) => (received += c.length)).resume();
+    expect(await closed).toBe(0);
+    expect(received).toBe(1 << 20);
+  });
+
   it('exits 4 when a dependency cannot be reached, and --json still prints one JSON object', async () => {
     const result = await cli(['sync', '--json'], { ...env, DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nothing' });
     expect(result.code).toBe(4);
